@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+QA      := $(VENV)/bin/qa
+SOURCES ?= seeds
+STAMP   := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: install run index chat test check lint eval bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# CPU torch from local disk first: an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+index: install
+	$(QA) index $(SOURCES)
+
+run: index
+	$(QA) chat --sources $(SOURCES)
+
+chat: install
+	$(QA) chat --sources $(SOURCES)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy qa index ui eval
+
+check: lint test
+
+clean:
+	rm -rf .qa-index .pytest_cache .mypy_cache .ruff_cache

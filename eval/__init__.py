@@ -1,0 +1,1 @@
+"""Evaluation of grounded answers against a gold set."""

@@ -1,0 +1,1 @@
+"""Indexing: load, chunk, embed and store the sources."""

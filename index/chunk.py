@@ -1,0 +1,57 @@
+"""Chunk: sentence-aware splitting (llama-index) with every chunk placed exactly in its source."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from llama_index.core.node_parser import SentenceSplitter
+
+from index.load import SourceDoc
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``text == source_text[start:end]``: the text is sliced, never rebuilt."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+
+    @property
+    def id(self) -> str:
+        key = f"{self.source}\x00{self.start}\x00{self.end}\x00{self.text}"
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def chunk_document(doc: SourceDoc, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
+    splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    chunks: list[Chunk] = []
+    cursor = 0
+    for piece in splitter.split_text(doc.text):
+        if not piece.strip():
+            continue
+        start, end = locate(doc.text, piece, cursor)
+        chunks.append(Chunk(doc.path, start, end, doc.text[start:end]))
+        cursor = start + 1
+    return chunks
+
+
+def locate(text: str, piece: str, cursor: int) -> tuple[int, int]:
+    """Where ``piece`` stands in ``text`` at or after ``cursor``.
+
+    The splitter may fold the white space between sentences, so when the piece
+    is not a verbatim substring it is matched word by word with any white space
+    between the words.
+    """
+    found = text.find(piece, cursor)
+    if found >= 0:
+        return found, found + len(piece)
+    words = piece.split()
+    pattern = re.compile(r"\s*".join(re.escape(w) for w in words))
+    match = pattern.search(text, cursor) or pattern.search(text)
+    if match is None:
+        raise ValueError(f"chunk text not found in its source: {piece[:60]!r}")
+    return match.start(), match.end()

@@ -1,0 +1,163 @@
+"""Store: chunks and their vectors in a Chroma collection, embedded or on a Chroma server.
+
+Each chunk row carries its source, offsets, the content hash of its file and how
+many chunks that file has, so a file whose rows are incomplete (a crash mid-write)
+is seen as changed and written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from index.chunk import Chunk
+from qa.errors import ConfigError, IndexCorrupt
+from qa.settings import Settings
+
+SCHEMA = 1
+_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class FileState:
+    sha256: str
+    expected: int
+    stored: int
+
+    @property
+    def complete(self) -> bool:
+        return self.expected == self.stored
+
+
+def collection_name(root: Path) -> str:
+    """One collection per sources folder, named so a person can tell which."""
+    resolved = str(root.resolve())
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", root.resolve().name).strip("-")[:40] or "root"
+    return f"qa-{slug}-{hashlib.sha1(resolved.encode()).hexdigest()[:10]}"
+
+
+def open_client(settings: Settings) -> Any:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ConfigError(f"chroma_url has no host: {settings.chroma_url!r}")
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    try:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many kinds here; all mean the same to a user
+        raise IndexCorrupt(
+            f"the index at {settings.index_dir} cannot be opened ({exc}); "
+            f"delete that folder and run `qa index` again to rebuild it"
+        ) from None
+
+
+class ChunkStore:
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    @classmethod
+    def open(cls, client: Any, name: str, fingerprint: dict[str, Any]) -> ChunkStore:
+        """Open the collection, recreating it when it was built with other settings."""
+        metadata = {"hnsw:space": "cosine", "schema": SCHEMA, **fingerprint}
+        try:
+            collection = client.get_or_create_collection(
+                name, metadata=metadata, embedding_function=None
+            )
+            stored = {k: collection.metadata.get(k) for k in metadata}
+            if stored != metadata:
+                client.delete_collection(name)
+                collection = client.create_collection(
+                    name, metadata=metadata, embedding_function=None
+                )
+        except Exception as exc:
+            raise IndexCorrupt(
+                f"the index collection {name} cannot be opened ({exc}); "
+                f"delete the index folder and run `qa index` again to rebuild it"
+            ) from None
+        return cls(collection)
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def _rows(self, include: list[str]) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+        offset = 0
+        while True:
+            page = self._collection.get(include=include, limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            docs = page.get("documents") or [None] * len(ids)
+            yield from zip(ids, page["metadatas"], docs, strict=True)
+            if len(ids) < _PAGE:
+                return
+            offset += _PAGE
+
+    def file_states(self) -> dict[str, FileState]:
+        seen: dict[str, tuple[str, int, int]] = {}
+        for _, meta, _ in self._rows(["metadatas"]):
+            source, sha, n = str(meta["source"]), str(meta["sha256"]), int(meta["n_chunks"])
+            prev = seen.get(source)
+            if prev is None:
+                seen[source] = (sha, n, 1)
+            elif prev[0] == sha and prev[1] == n:
+                seen[source] = (sha, n, prev[2] + 1)
+            else:  # rows of two versions of one file: never complete
+                seen[source] = (sha, -1, prev[2] + 1)
+        return {src: FileState(sha, n, stored) for src, (sha, n, stored) in seen.items()}
+
+    def chunks(self) -> list[Chunk]:
+        """Every stored chunk, in source order: what the lexical index is built from."""
+        rows = [
+            Chunk(str(m["source"]), int(m["start"]), int(m["end"]), doc or "")
+            for _, m, doc in self._rows(["metadatas", "documents"])
+        ]
+        return sorted(rows, key=lambda c: (c.source, c.start, c.end))
+
+    def replace_file(self, source: str, sha256: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self.delete_file(source)
+        metas = [
+            {"source": c.source, "start": c.start, "end": c.end, "sha256": sha256,
+             "n_chunks": len(chunks)}
+            for c in chunks
+        ]
+        for i in range(0, len(chunks), _PAGE):
+            part = slice(i, i + _PAGE)
+            self._collection.upsert(
+                ids=[c.id for c in chunks[part]],
+                documents=[c.text for c in chunks[part]],
+                metadatas=metas[part],
+                embeddings=vectors[part].tolist(),
+            )
+
+    def delete_file(self, source: str) -> None:
+        self._collection.delete(where={"source": source})
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        res = self._collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (Chunk(str(m["source"]), int(m["start"]), int(m["end"]), doc), 1.0 - float(dist))
+            for m, doc, dist in zip(
+                res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
+            )
+        ]

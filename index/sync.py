@@ -1,0 +1,99 @@
+"""Bring the index in line with a sources folder: embed only what is new or changed."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.chunk import chunk_document
+from index.embed import Embedder
+from index.load import SkippedFile, SourceDoc, load_folder
+from index.store import ChunkStore, collection_name, open_client
+from qa.errors import IndexBusy, SourcesError
+from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[SkippedFile, ...]
+    chunks: int
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks"
+        )
+
+
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """One writer per index; a second one is told so at once rather than waiting."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / "index.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(
+                f"another qa process is writing the index in {index_dir}; "
+                "wait for it to finish and try again"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def sync_index(
+    root: Path, settings: Settings, embedder: Embedder, progress: bool = False
+) -> tuple[ChunkStore, list[SourceDoc], IndexReport]:
+    """Index ``root``: unchanged files are skipped, changed ones replaced, deleted ones dropped.
+
+    Files are read before anything is written, and each file's chunks are written
+    together and checked for completeness on the next run, so an interrupted run
+    leaves an index the next run repairs.
+    """
+    docs, skipped = load_folder(root, int(settings.max_file_mb * 2**20))
+    if not docs:
+        reasons = "; ".join(s.reason for s in skipped)
+        raise SourcesError(f"no readable files in {root}: {reasons}")
+    fingerprint = {
+        "embed_model": embedder.name,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+    }
+    with index_lock(settings.index_dir):
+        store = ChunkStore.open(open_client(settings), collection_name(root), fingerprint)
+        states = store.file_states()
+        current = {d.path for d in docs}
+        removed = sorted(set(states) - current)
+        todo = [
+            d for d in docs
+            if (s := states.get(d.path)) is None or s.sha256 != d.sha256 or not s.complete
+        ]
+        for doc in tqdm(todo, desc="indexing", unit="file", disable=not progress or not todo):
+            chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+            vectors = embedder.embed([c.text for c in chunks])
+            store.replace_file(doc.path, doc.sha256, chunks, vectors)
+        for source in removed:
+            store.delete_file(source)
+        changed = {d.path for d in todo}
+        report = IndexReport(
+            added=tuple(d.path for d in todo if d.path not in states),
+            updated=tuple(d.path for d in todo if d.path in states),
+            removed=tuple(removed),
+            unchanged=tuple(sorted(current - changed)),
+            skipped=tuple(skipped),
+            chunks=store.count(),
+        )
+    return store, docs, report

@@ -1,0 +1,37 @@
+"""Grounded question answering over a folder of sources.
+
+    from qa import Assistant
+    qa = Assistant.open("seeds")
+    ans = qa.ask("Who criticised the decision?")
+    ans.text, ans.abstained, ans.citations
+"""
+
+from qa.assistant import Assistant
+from qa.errors import (
+    ConfigError,
+    IndexBusy,
+    IndexCorrupt,
+    InvalidQuestion,
+    MissingDependency,
+    QAError,
+    SourceFileError,
+    SourcesError,
+)
+from qa.settings import Settings
+from qa.types import Answer, Citation, Passage
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Citation",
+    "ConfigError",
+    "IndexBusy",
+    "IndexCorrupt",
+    "InvalidQuestion",
+    "MissingDependency",
+    "Passage",
+    "QAError",
+    "Settings",
+    "SourceFileError",
+    "SourcesError",
+]

@@ -1,0 +1,262 @@
+"""Answer: pick the sentence or clause of the sources that answers, or abstain.
+
+The extractive answerer needs no LLM. It scores each sentence near the retrieved
+passages by lexical coverage of the question (IDF-weighted) and by embedding
+similarity, keeps only spans that carry what the question type needs (a number
+for "how many", a name for "who", ...), narrows the winner to its answering
+clause, and cites every other source that states the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from index.embed import Embedder
+from qa.question import Kind, Question
+from qa.text import (
+    STOPWORDS,
+    Span,
+    clause_spans,
+    content_terms,
+    normalize_token,
+    numbers,
+    sentence_spans,
+    stem,
+    tokens,
+)
+from qa.types import Citation, Passage
+
+NOT_IN_SOURCES = "The sources don't say."
+
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?|trillions?|half|twice|first|second|third)\b", re.I)
+_TIME_UNITS = re.compile(r"\b(hours?|days?|weeks?|months?|years?|minutes?|decades?|period)\b", re.I)
+_TIME = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow"
+    r"|(19|20)\d\d|weeks?|months?|days?|years?|before|after|ahead of|during|until|since"
+    r"|ago|recent(ly)?|earlier|later|previous|last|transition|inauguration|period|time|juncture"
+    r"|final|upcoming|now|soon|once)\b", re.I)
+_REASON = re.compile(
+    r"\b(because|due to|prompted|in response|response to|linked to|to prevent|to mitigate"
+    r"|designed to|so that|in order to|reason|justif\w*|as a result|driven by|following"
+    r"|to counter|to address|to reduce|to bolster|amid|given|concerns?|dangers?|risks?)\b", re.I)
+_STATEMENT = re.compile(
+    r"\b(said|says|say|stating|stated|states|wrote|writes|posted|accused|criticism|criticized"
+    r"|criticised|labeled|labelled|called|argued|argue|claimed|claim|commentary|statement"
+    r"|stance|reaction|downplay|interpreted|expressed|condemn\w*|warned|confirmed)\b|[“”\"]",
+    re.I)
+_PLACE_WORDS = re.compile(r"\b(territory|region|areas?|border|front|city|country)\b", re.I)
+_ROLE_WORDS = re.compile(
+    r"\b(officials?|spokesperson|spokesman|critics?|allies|ally|administration|president"
+    r"|council|outlet|government|kremlin|white house|team)\b", re.I)
+
+#: Weight of embedding similarity against lexical coverage in a span's score.
+DENSE_WEIGHT = 0.5
+#: Below this score nothing in the sources is taken to answer the question.
+ABSTAIN_BELOW = 0.42
+#: A second source is cited when its span scores this share of the best one...
+CORROBORATE_SHARE = 0.7
+#: ...and says much the same (embedding similarity of the two spans).
+CORROBORATE_SIMILARITY = 0.55
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an answerer returns; the assistant adds timings and the question."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, passages: Sequence[Passage]) -> Draft: ...
+
+
+@dataclass(frozen=True)
+class _Scored:
+    source: str
+    span: Span
+    sentence: Span
+    score: float
+
+
+class ExtractiveAnswerer:
+    def __init__(self, texts: Mapping[str, str], embedder: Embedder) -> None:
+        self._texts = texts
+        self._embedder = embedder
+        self._sentences = {src: sentence_spans(text) for src, text in texts.items()}
+        df: Counter[str] = Counter()
+        for src, spans in self._sentences.items():
+            for a, b in spans:
+                df.update(set(content_terms(texts[src][a:b])))
+        n = sum(len(s) for s in self._sentences.values()) or 1
+        self._idf = {t: math.log(1 + n / (c + 0.5)) for t, c in df.items()}
+        self._idf_unknown = math.log(1 + n / 0.5)
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
+        q = Question.parse(question)
+        scored = self._score(q, self._candidates(passages))
+        qualified = [s for s in scored if self._qualifies(q, s)]
+        if not qualified or qualified[0].score < ABSTAIN_BELOW:
+            return Draft(NOT_IN_SOURCES, (), True)
+        best = qualified[0]
+        span = self._narrow(q, best)
+        cited = [Citation.from_text(best.source, self._texts[best.source], *span, best.score)]
+        for other in self._corroborating(q, best, qualified):
+            other_span = self._narrow(q, other)
+            cited.append(
+                Citation.from_text(other.source, self._texts[other.source], *other_span, other.score)
+            )
+        return Draft(cited[0].quote, tuple(cited), False)
+
+    def _candidates(self, passages: Sequence[Passage]) -> list[tuple[str, Span]]:
+        seen: dict[tuple[str, Span], None] = {}
+        for p in passages:
+            for a, b in self._sentences.get(p.source, ()):
+                if a < p.end and p.start < b:
+                    seen[(p.source, self._with_quote((p.source, (a, b))))] = None
+        return list(seen)
+
+    def _with_quote(self, place: tuple[str, Span]) -> Span:
+        """A sentence that introduces a quotation (ends with a colon) takes the quotation along."""
+        source, (a, b) = place
+        text = self._texts[source]
+        if text[a:b].rstrip().endswith(":"):
+            following = [s for s in self._sentences[source] if s[0] >= b]
+            if following:
+                return a, following[0][1]
+        return a, b
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for t, v in zip(missing, self._embedder.embed(missing), strict=True):
+                self._vectors[t] = v
+        return np.stack([self._vectors[t] for t in texts])
+
+    def _coverage(self, q: Question, text: str) -> float:
+        if not q.terms:
+            return 0.0
+        have = set(content_terms(text))
+        total = sum(self._idf.get(t, self._idf_unknown) for t in q.terms)
+        got = sum(self._idf.get(t, self._idf_unknown) for t in q.terms if _matches(t, have))
+        return got / total
+
+    def _score(self, q: Question, places: list[tuple[str, Span]]) -> list[_Scored]:
+        if not places:
+            return []
+        texts = [self._texts[src][a:b] for src, (a, b) in places]
+        qvec = self._embed([q.text])[0]
+        dense = self._embed(texts) @ qvec
+        scored = [
+            _Scored(src, span, span, DENSE_WEIGHT * float(d) + (1 - DENSE_WEIGHT) * self._coverage(q, t))
+            for (src, span), t, d in zip(places, texts, dense, strict=True)
+        ]
+        return sorted(scored, key=lambda s: -s.score)
+
+    def _qualifies(self, q: Question, s: _Scored) -> bool:
+        text = self._texts[s.source]
+        if q.names and not all(_mentions(text, name) for name in q.names):
+            return False
+        return _has_kind(q, text[s.span[0] : s.span[1]])
+
+    def _narrow(self, q: Question, s: _Scored) -> Span:
+        """The shortest run of clauses that still answers; the whole sentence if none does."""
+        text = self._texts[s.source]
+        clauses = clause_spans(text, *s.sentence)
+        if len(clauses) < 2 or q.kind is Kind.STATEMENT:
+            return s.sentence
+        runs = [
+            (clauses[i][0], clauses[j][1])
+            for i in range(len(clauses))
+            for j in range(i, min(i + 3, len(clauses)))
+            if (i, j) != (0, len(clauses) - 1)
+        ]
+        runs = [r for r in runs if len(tokens(text[r[0] : r[1]])) >= 5 and _has_kind(q, text[r[0] : r[1]])]
+        if not runs:
+            return s.sentence
+        whole = self._coverage(q, text[s.sentence[0] : s.sentence[1]])
+        qvec = self._embed([q.text])[0]
+        dense = self._embed([text[a:b] for a, b in runs]) @ qvec
+        best_run, best_score = s.sentence, -1.0
+        for run, d in zip(runs, dense, strict=True):
+            cover = self._coverage(q, text[run[0] : run[1]])
+            if q.kind in (Kind.OTHER, Kind.REASON) and cover < whole:
+                continue
+            score = float(d) + cover - 0.002 * (run[1] - run[0])
+            if score > best_score:
+                best_run, best_score = run, score
+        return best_run
+
+    def _corroborating(self, q: Question, best: _Scored, qualified: list[_Scored]) -> list[_Scored]:
+        """The best span of each other source that states the same answer."""
+        picked: dict[str, _Scored] = {}
+        best_text = self._texts[best.source][best.span[0] : best.span[1]]
+        for s in qualified:
+            if s.source == best.source or s.source in picked:
+                continue
+            if s.score < CORROBORATE_SHARE * best.score:
+                break
+            text = self._texts[s.source][s.span[0] : s.span[1]]
+            similar = float(self._embed([best_text])[0] @ self._embed([text])[0])
+            if similar >= CORROBORATE_SIMILARITY and _same_facts(q, best_text, text):
+                picked[s.source] = s
+        return list(picked.values())
+
+
+def _matches(term: str, have: set[str]) -> bool:
+    if term in have:
+        return True
+    return len(term) >= 4 and any(len(h) >= 4 and (h.startswith(term) or term.startswith(h)) for h in have)
+
+
+def _mentions(text: str, name: str) -> bool:
+    return _matches(name, set(content_terms(text)))
+
+
+def _names_in(text: str) -> set[str]:
+    return {
+        stem(normalize_token(t))
+        for t in tokens(text)
+        if t[:1].isupper() and normalize_token(t) not in STOPWORDS
+    }
+
+
+def _has_kind(q: Question, span: str) -> bool:
+    """Whether a span carries what the question type asks for, beyond the question's own words."""
+    if q.kind is Kind.NUMBER:
+        return bool(numbers(span) - numbers(q.text)) or bool(_NUMBER_WORDS.search(span))
+    if q.kind is Kind.DURATION:
+        return bool(_TIME_UNITS.search(span))
+    if q.kind is Kind.TIME:
+        return bool(_TIME.search(span))
+    if q.kind is Kind.REASON:
+        return bool(_REASON.search(span))
+    if q.kind is Kind.STATEMENT:
+        return bool(_STATEMENT.search(span))
+    if q.kind is Kind.PERSON:
+        new = {n for n in _names_in(span) if not _matches(n, set(q.terms) | q.names)}
+        return bool(new) or bool(_ROLE_WORDS.search(span))
+    if q.kind is Kind.PLACE:
+        new = {n for n in _names_in(span) if not _matches(n, set(q.terms) | q.names)}
+        return bool(new) or bool(_PLACE_WORDS.search(span))
+    return True
+
+
+def _same_facts(q: Question, a: str, b: str) -> bool:
+    """Two spans agree on the typed part of the answer (the number, for a count)."""
+    if q.kind in (Kind.NUMBER, Kind.DURATION):
+        na, nb = numbers(a), numbers(b)
+        return not (na and nb) or bool(na & nb)
+    return True

@@ -1,0 +1,98 @@
+"""The ``qa`` command: index, ask, chat, eval, serve. Library errors become one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        index_dir=args.index_dir,
+        chroma_url=args.chroma_url,
+        embed_model=args.embed_model,
+        top_k=getattr(args, "top_k", None),
+    )
+
+
+def _open(args: argparse.Namespace, progress: bool = False):  # type: ignore[no-untyped-def]
+    from qa.assistant import Assistant
+
+    return Assistant.open(args.sources, _settings(args), progress=progress)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index.embed import SentenceTransformerEmbedder
+    from index.sync import sync_index
+
+    settings = _settings(args)
+    embedder = SentenceTransformerEmbedder(settings.embed_model)
+    _, _, report = sync_index(Path(args.sources), settings, embedder, progress=not args.quiet)
+    for skipped in report.skipped:
+        print(f"qa: warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    print(f"indexed {args.sources}: {report.summary()}")
+    return EXIT_USAGE if report.skipped else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    answer = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    for i, c in enumerate(answer.citations, 1):
+        print(f"  [{i}] {c.source}:{c.start}-{c.end}  “{c.quote}”")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Grounded answers over a folder of sources.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"),
+                        help="folder of sources (default: $QA_SOURCES or seeds)")
+    common.add_argument("--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR or .qa-index)")
+    common.add_argument("--chroma-url", help="Chroma server URL (default: $QA_CHROMA_URL; empty: embedded)")
+    common.add_argument("--embed-model", help="local sentence-transformers folder (default: packaged MiniLM)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", parents=[common], help="index new or changed files of a folder")
+    p.add_argument("folder", nargs="?", help="sources folder (overrides --sources)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", parents=[common], help="ask one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--top-k", type=int, help="passages to retrieve")
+    p.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "folder", None):
+        args.sources = args.folder
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

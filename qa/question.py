@@ -1,0 +1,72 @@
+"""What a question asks for: its type, its terms and the names it mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from qa.rewrite import main_part
+from qa.text import content_terms, normalize_token, proper_names, stem, tokens
+
+
+class Kind(Enum):
+    NUMBER = "number"
+    DURATION = "duration"
+    TIME = "time"
+    PERSON = "person"
+    PLACE = "place"
+    REASON = "reason"
+    STATEMENT = "statement"
+    OTHER = "other"
+
+
+_KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    (Kind.DURATION, re.compile(r"\bhow (long|soon)\b|\bfor how long\b|\bwhat period\b")),
+    (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share)\b")),
+    (Kind.TIME, re.compile(r"^when\b|\bwhen (did|does|do|will|was|were|is|are|has|had)\b"
+                           r"|\bwhat (year|date|day|month|time)\b|\bat what point\b")),
+    (Kind.REASON, re.compile(r"^why\b|\bwhy\b|\bwhat (prompted|caused|led|drove|motivated)\b"
+                             r"|\bfor what reason\b|\bwhat was the reason\b|\bwhat reason\b")),
+    (Kind.STATEMENT, re.compile(r"\bwhat did .+ (say|write|post|state|tweet|claim|argue)\b"
+                                r"|\bhow did .+ (react|respond)\b|\bwhat was .+ (reaction|response)\b"
+                                r"|\bwhat .+ (said|wrote|posted)\b")),
+    (Kind.PERSON, re.compile(r"^who\b|\bwho (is|was|did|has|had|said|wrote|criticized|criticised)\b"
+                             r"|\bwhich (person|official|outlet|newspaper|network|leader|president"
+                             r"|news|media|spokesperson|politician)\b|\bwhose\b")),
+    (Kind.PLACE, re.compile(r"^where\b|\bwhere (did|does|do|will|was|were|is|are|can|could)\b"
+                            r"|\bwhich (region|country|area|territory|city|place|countries)\b"
+                            r"|\bin what (region|country|area|place)\b")),
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: Kind
+    terms: tuple[str, ...]
+    names: frozenset[str]
+
+    @classmethod
+    def parse(cls, text: str) -> Question:
+        """Kind from the question itself; terms and names also from a carried follow-up topic."""
+        kind = _kind(main_part(text)) 
+        names = proper_names(text) | {
+            stem(normalize_token(t)) for t in tokens(text)[:1] if t[:1].isupper() and _is_name(t)
+        }
+        return cls(text, kind, tuple(dict.fromkeys(content_terms(text))), frozenset(names))
+
+
+def _kind(text: str) -> Kind:
+    low = " ".join(text.lower().split())
+    return next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
+
+
+def _is_name(word: str) -> bool:
+    return normalize_token(word) not in _QUESTION_OPENERS
+
+
+_QUESTION_OPENERS = frozenset(
+    "what who whom whose when where why how which is are was were do does did can could "
+    "will would should has have had and but so tell give list name describe explain".split()
+)

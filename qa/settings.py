@@ -1,0 +1,71 @@
+"""One typed settings object: offline defaults, overridden by ``QA_*`` variables and CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from qa.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path(".qa-index")
+    """Where the embedded Chroma store lives (one collection per sources folder)."""
+    embed_model: str = ""
+    """A local sentence-transformers folder; empty means the packaged all-MiniLM-L6-v2."""
+    chroma_url: str = ""
+    """``http://host:port`` of a Chroma server; empty means the embedded store."""
+    chunk_size: int = 128
+    """Tokens per chunk; small chunks keep retrieval precise on news-length text."""
+    chunk_overlap: int = 24
+    top_k: int = 8
+    """Passages retrieved per question, after fusing the dense and lexical rankings."""
+    max_question_chars: int = 2000
+    max_file_mb: float = 20.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if self.chunk_size < 32:
+            raise ConfigError(f"chunk_size must be at least 32 tokens, got {self.chunk_size}")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ConfigError(
+                f"chunk_overlap must be in [0, chunk_size), got {self.chunk_overlap}"
+            )
+        if not 1 <= self.top_k <= 100:
+            raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k}")
+        if self.max_question_chars < 1:
+            raise ConfigError(
+                f"max_question_chars must be positive, got {self.max_question_chars}"
+            )
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ConfigError(f"chroma_url must start with http:// or https://, got {self.chroma_url!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``QA_<FIELD>`` variables, then explicit overrides (None is ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, raw, f.default)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    kind = type(default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"QA_{name.upper()} must be a {kind.__name__}, got {raw!r}") from None

@@ -1,0 +1,120 @@
+"""Text helpers shared by the answerer, the verifier and the eval suite: spans and terms.
+
+Everything returns offsets into the text it is given, so a span found here can
+become a :class:`~qa.types.Citation` without any rebuilding of text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+Span = tuple[int, int]
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr jr sr st gen sen rep gov lt col capt prof inc co corp ltd vs etc no "
+    "u.s u.k e.g i.e jan feb mar apr aug sept sep oct nov dec".split()
+)
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
+_CLAUSE_BREAK = re.compile(r"\s*(?:[;:]|,(?!\d{3})|\s[-–—]\s|—)\s*")
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing done down during each
+    few for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom whose why will with would you your yours
+    yourself yourselves according said say says tell told did does do get got make made
+    anything something thing things much many long kind sort really still ever us s""".split()
+)
+_COUNTRY_USA = frozenset({"u.s.", "usa", "america", "american", "americans"})
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Sentences of ``text``; a line break always ends one (headlines, quoted posts)."""
+    spans: list[Span] = []
+    for line in re.finditer(r"[^\n]+", text):
+        begin = line.start()
+        for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
+            before = text[begin : end.start()].rsplit(None, 1)
+            word = before[-1].lower().lstrip("(\"“") if before else ""
+            if text[end.start()] == "." and (word in _ABBREVIATIONS or len(word) == 1):
+                continue
+            spans.append((begin, end.end()))
+            begin = end.end()
+        spans.append((begin, line.end()))
+    return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def clause_spans(text: str, start: int, end: int) -> list[Span]:
+    """The clauses of one sentence, split at commas, semicolons, colons and dashes."""
+    spans: list[Span] = []
+    begin = start
+    for brk in _CLAUSE_BREAK.finditer(text, start, end):
+        if brk.start() > begin:
+            spans.append((begin, brk.start()))
+        begin = brk.end()
+    spans.append((begin, end))
+    return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def strip_span(text: str, start: int, end: int) -> Span:
+    """Narrow a span past white space and trailing commas or semicolons."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;"):
+        end -= 1
+    return start, end
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers as written (``U.S.``, ``10,000``, ``Biden’s``)."""
+    return _TOKEN.findall(text)
+
+
+def normalize_token(token: str) -> str:
+    low = token.lower()
+    if token == "US" or low in _COUNTRY_USA:
+        return "usa"
+    if low[:1].isdigit() or low[:1] in "$£€":
+        return low.replace(",", "").strip("$£€%")
+    return re.sub(r"[’']s$", "", low).replace("’", "'")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words and numbers: what a claim or a question is about."""
+    terms = []
+    for tok in tokens(text):
+        norm = normalize_token(tok)
+        if norm in STOPWORDS or (len(norm) < 2 and not norm.isdigit()):
+            continue
+        terms.append(stem(norm))
+    return terms
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written with digits, normalised (``10,000`` -> ``10000``)."""
+    return {normalize_token(t) for t in tokens(text) if t.lstrip("$£€")[:1].isdigit()}
+
+
+def proper_names(text: str) -> set[str]:
+    """Capitalised words that are not the first word of a sentence, stemmed."""
+    names = set()
+    for a, b in sentence_spans(text) or [(0, len(text))]:
+        words = tokens(text[a:b])
+        for i, word in enumerate(words):
+            if i and word[:1].isupper() and normalize_token(word) not in STOPWORDS:
+                names.add(stem(normalize_token(word)))
+    return names

@@ -1,0 +1,82 @@
+"""The public data contract: what an answer is and how it points into the sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact span of a source: ``source_text[start:end] == quote`` always holds.
+
+    Build citations with :meth:`from_text`, which slices the quote out of the text
+    itself, so the invariant holds by construction.
+    """
+
+    source: str
+    start: int
+    end: int
+    quote: str
+    score: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span {self.start}:{self.end} in {self.source}")
+        if len(self.quote) != self.end - self.start:
+            raise ValueError(
+                f"quote length {len(self.quote)} does not match span {self.start}:{self.end}"
+            )
+
+    @classmethod
+    def from_text(
+        cls, source: str, text: str, start: int, end: int, score: float = 0.0
+    ) -> Citation:
+        if end > len(text):
+            raise ValueError(f"span {start}:{end} is past the end of {source} ({len(text)} chars)")
+        return cls(source, start, end, text[start:end], round(float(score), 4))
+
+    def overlaps(self, other: Citation) -> bool:
+        return self.source == other.source and self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk of a source, with its place in the source text."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says, and the spans it rests on.
+
+    ``text`` is made of the cited spans (extractive mode) or checked against them
+    (LLM mode). ``abstained`` is true when the sources do not answer the question;
+    ``passages`` are then the closest passages found, so a reader sees why.
+    ``searched`` is the standalone question that was actually searched (it differs
+    from ``question`` for follow-ups).
+    """
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    question: str
+    searched: str
+    passages: tuple[Passage, ...] = ()
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "question": self.question,
+            "searched": self.searched,
+            "citations": [asdict(c) for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

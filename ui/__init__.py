@@ -1,0 +1,1 @@
+"""Gradio chat UI, handed an Assistant to show."""
