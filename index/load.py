@@ -129,8 +129,29 @@ def _pdf_text(name: str, data: bytes) -> str:
 class _TextExtractor(HTMLParser):
     _SKIP = frozenset({"script", "style", "head", "noscript", "template"})
     _BLOCK = frozenset(
-        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-         "article", "blockquote", "pre", "table", "ul", "ol", "title", "header", "footer"}
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "section",
+            "article",
+            "blockquote",
+            "pre",
+            "table",
+            "ul",
+            "ol",
+            "title",
+            "header",
+            "footer",
+        }
     )
 
     def __init__(self) -> None:

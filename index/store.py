@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ class FileState:
     sha256: str
     expected: int
     stored: int
+    indexed_at: float = 0.0
 
     @property
     def complete(self) -> bool:
@@ -107,17 +109,18 @@ class ChunkStore:
             offset += _PAGE
 
     def file_states(self) -> dict[str, FileState]:
-        seen: dict[str, tuple[str, int, int]] = {}
+        seen: dict[str, FileState] = {}
         for _, meta, _ in self._rows(["metadatas"]):
             source, sha, n = str(meta["source"]), str(meta["sha256"]), int(meta["n_chunks"])
+            when = float(meta.get("indexed_at", 0.0))
             prev = seen.get(source)
             if prev is None:
-                seen[source] = (sha, n, 1)
-            elif prev[0] == sha and prev[1] == n:
-                seen[source] = (sha, n, prev[2] + 1)
+                seen[source] = FileState(sha, n, 1, when)
+            elif prev.sha256 == sha and prev.expected == n:
+                seen[source] = FileState(sha, n, prev.stored + 1, max(when, prev.indexed_at))
             else:  # rows of two versions of one file: never complete
-                seen[source] = (sha, -1, prev[2] + 1)
-        return {src: FileState(sha, n, stored) for src, (sha, n, stored) in seen.items()}
+                seen[source] = FileState(sha, -1, prev.stored + 1, prev.indexed_at)
+        return seen
 
     def chunks(self) -> list[Chunk]:
         """Every stored chunk, in source order: what the lexical index is built from."""
@@ -127,11 +130,20 @@ class ChunkStore:
         ]
         return sorted(rows, key=lambda c: (c.source, c.start, c.end))
 
-    def replace_file(self, source: str, sha256: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def replace_file(
+        self, source: str, sha256: str, chunks: list[Chunk], vectors: np.ndarray
+    ) -> None:
         self.delete_file(source)
+        now = time.time()
         metas = [
-            {"source": c.source, "start": c.start, "end": c.end, "sha256": sha256,
-             "n_chunks": len(chunks)}
+            {
+                "source": c.source,
+                "start": c.start,
+                "end": c.end,
+                "sha256": sha256,
+                "n_chunks": len(chunks),
+                "indexed_at": now,
+            }
             for c in chunks
         ]
         for i in range(0, len(chunks), _PAGE):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from index.chunk import chunk_document
 from index.embed import Embedder
 from index.load import SkippedFile, SourceDoc, load_folder
 from index.store import ChunkStore, collection_name, open_client
-from qa.errors import IndexBusy, SourcesError
+from qa.errors import IndexBusy, IndexCorrupt, SourcesError
 from qa.settings import Settings
 
 
@@ -54,6 +55,31 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def excluded_file(settings: Settings, root: Path) -> Path:
+    """The list of sources a user removed from the index (the files themselves stay)."""
+    return settings.index_dir / f"{collection_name(root)}.excluded.json"
+
+
+def read_excluded(settings: Settings, root: Path) -> frozenset[str]:
+    path = excluded_file(settings, root)
+    if not path.exists():
+        return frozenset()
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(
+            f"{path} is unreadable ({exc}); delete it to index every source"
+        ) from None
+
+
+def write_excluded(settings: Settings, root: Path, names: frozenset[str]) -> None:
+    path = excluded_file(settings, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sorted(names)), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def sync_index(
     root: Path, settings: Settings, embedder: Embedder, progress: bool = False
 ) -> tuple[ChunkStore, list[SourceDoc], IndexReport]:
@@ -64,6 +90,8 @@ def sync_index(
     leaves an index the next run repairs.
     """
     docs, skipped = load_folder(root, int(settings.max_file_mb * 2**20))
+    excluded = read_excluded(settings, root)
+    docs = [d for d in docs if d.path not in excluded]
     if not docs:
         reasons = "; ".join(s.reason for s in skipped)
         raise SourcesError(f"no readable files in {root}: {reasons}")
@@ -78,7 +106,8 @@ def sync_index(
         current = {d.path for d in docs}
         removed = sorted(set(states) - current)
         todo = [
-            d for d in docs
+            d
+            for d in docs
             if (s := states.get(d.path)) is None or s.sha256 != d.sha256 or not s.complete
         ]
         for doc in tqdm(todo, desc="indexing", unit="file", disable=not progress or not todo):

@@ -1,9 +1,9 @@
 """Grounded question answering over a folder of sources.
 
-    from qa import Assistant
-    qa = Assistant.open("seeds")
-    ans = qa.ask("Who criticised the decision?")
-    ans.text, ans.abstained, ans.citations
+from qa import Assistant
+qa = Assistant.open("seeds")
+ans = qa.ask("Who criticised the decision?")
+ans.text, ans.abstained, ans.citations
 """
 
 from qa.assistant import Assistant

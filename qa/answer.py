@@ -37,27 +37,36 @@ NOT_IN_SOURCES = "The sources don't say."
 
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?|trillions?|half|twice|first|second|third)\b", re.I)
+    r"|thousands?|millions?|billions?|trillions?|half|twice|first|second|third)\b",
+    re.I,
+)
 _TIME_UNITS = re.compile(r"\b(hours?|days?|weeks?|months?|years?|minutes?|decades?|period)\b", re.I)
 _TIME = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow"
     r"|(19|20)\d\d|weeks?|months?|days?|years?|before|after|ahead of|during|until|since"
     r"|ago|recent(ly)?|earlier|later|previous|last|transition|inauguration|period|time|juncture"
-    r"|final|upcoming|now|soon|once)\b", re.I)
+    r"|final|upcoming|now|soon|once)\b",
+    re.I,
+)
 _REASON = re.compile(
     r"\b(because|due to|prompted|in response|response to|linked to|to prevent|to mitigate"
     r"|designed to|so that|in order to|reason|justif\w*|as a result|driven by|following"
-    r"|to counter|to address|to reduce|to bolster|amid|given|concerns?|dangers?|risks?)\b", re.I)
+    r"|to counter|to address|to reduce|to bolster|amid|given|concerns?|dangers?|risks?)\b",
+    re.I,
+)
 _STATEMENT = re.compile(
     r"\b(said|says|say|stating|stated|states|wrote|writes|posted|accused|criticism|criticized"
     r"|criticised|labeled|labelled|called|argued|argue|claimed|claim|commentary|statement"
     r"|stance|reaction|downplay|interpreted|expressed|condemn\w*|warned|confirmed)\b|[“”\"]",
-    re.I)
+    re.I,
+)
 _PLACE_WORDS = re.compile(r"\b(territory|region|areas?|border|front|city|country)\b", re.I)
 _ROLE_WORDS = re.compile(
     r"\b(officials?|spokesperson|spokesman|critics?|allies|ally|administration|president"
-    r"|council|outlet|government|kremlin|white house|team)\b", re.I)
+    r"|council|outlet|government|kremlin|white house|team)\b",
+    re.I,
+)
 
 #: Weight of embedding similarity against lexical coverage in a span's score.
 DENSE_WEIGHT = 0.5
@@ -116,7 +125,9 @@ class ExtractiveAnswerer:
         for other in self._corroborating(q, best, qualified):
             other_span = self._narrow(q, other)
             cited.append(
-                Citation.from_text(other.source, self._texts[other.source], *other_span, other.score)
+                Citation.from_text(
+                    other.source, self._texts[other.source], *other_span, other.score
+                )
             )
         return Draft(cited[0].quote, tuple(cited), False)
 
@@ -160,7 +171,9 @@ class ExtractiveAnswerer:
         qvec = self._embed([q.text])[0]
         dense = self._embed(texts) @ qvec
         scored = [
-            _Scored(src, span, span, DENSE_WEIGHT * float(d) + (1 - DENSE_WEIGHT) * self._coverage(q, t))
+            _Scored(
+                src, span, span, DENSE_WEIGHT * float(d) + (1 - DENSE_WEIGHT) * self._coverage(q, t)
+            )
             for (src, span), t, d in zip(places, texts, dense, strict=True)
         ]
         return sorted(scored, key=lambda s: -s.score)
@@ -183,7 +196,11 @@ class ExtractiveAnswerer:
             for j in range(i, min(i + 3, len(clauses)))
             if (i, j) != (0, len(clauses) - 1)
         ]
-        runs = [r for r in runs if len(tokens(text[r[0] : r[1]])) >= 5 and _has_kind(q, text[r[0] : r[1]])]
+        runs = [
+            r
+            for r in runs
+            if len(tokens(text[r[0] : r[1]])) >= 5 and _has_kind(q, text[r[0] : r[1]])
+        ]
         if not runs:
             return s.sentence
         whole = self._coverage(q, text[s.sentence[0] : s.sentence[1]])
@@ -218,7 +235,9 @@ class ExtractiveAnswerer:
 def _matches(term: str, have: set[str]) -> bool:
     if term in have:
         return True
-    return len(term) >= 4 and any(len(h) >= 4 and (h.startswith(term) or term.startswith(h)) for h in have)
+    return len(term) >= 4 and any(
+        len(h) >= 4 and (h.startswith(term) or term.startswith(h)) for h in have
+    )
 
 
 def _mentions(text: str, name: str) -> bool:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.embed import Embedder, SentenceTransformerEmbedder
-from index.load import SourceDoc
-from index.sync import IndexReport, sync_index
+from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
+from index.store import ChunkStore
+from index.sync import IndexReport, read_excluded, sync_index, write_excluded
 from qa.answer import Answerer, ExtractiveAnswerer
-from qa.errors import InvalidQuestion, SourcesError
+from qa.errors import InvalidQuestion, SourceFileError, SourcesError
 from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
@@ -23,6 +27,30 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 def source_name(root: Path, relative: str) -> str:
     """How citations name a file: the sources folder's own name, then the path inside it."""
     return f"{root.resolve().name}/{relative}"
+
+
+def safe_filename(filename: str) -> str:
+    """A plain base name of a supported type: no folders, no leading dot, no odd characters."""
+    base = re.split(r"[\\/]", filename.strip())[-1]
+    name = re.sub(r"[^\w.() -]", "_", base).strip(" .")
+    if not name:
+        raise SourceFileError(f"{filename!r} is not a usable file name")
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise SourceFileError(
+            f"{name}: {suffix or 'no'} file type is not supported (allowed: {allowed})"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    name: str
+    size_bytes: int
+    chunks: int
+    indexed_at: float
+    """Unix time of the last indexing of this file."""
 
 
 class Assistant:
@@ -38,14 +66,15 @@ class Assistant:
         embedder: Embedder,
         docs: list[SourceDoc],
         report: IndexReport,
-        retriever: HybridRetriever,
+        store: ChunkStore,
     ) -> None:
         self.root = root
         self.settings = settings
         self.report = report
         self._embedder = embedder
         self._texts: dict[str, str] = {source_name(root, d.path): d.text for d in docs}
-        self._retriever = retriever
+        self._store = store
+        self._retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
         self._answerer: Answerer = ExtractiveAnswerer(self._texts, embedder)
 
     @classmethod
@@ -62,8 +91,7 @@ class Assistant:
         root = Path(sources)
         embedder = embedder or SentenceTransformerEmbedder(settings.embed_model)
         store, docs, report = sync_index(root, settings, embedder, progress=progress)
-        retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
-        return cls(root, settings, embedder, docs, report, retriever)
+        return cls(root, settings, embedder, docs, report, store)
 
     def reindex(self, progress: bool = False) -> IndexReport:
         """Pick up files added, changed or removed since the index was opened."""
@@ -81,6 +109,76 @@ class Assistant:
             return self._texts[source]
         except KeyError:
             raise SourcesError(f"no indexed source named {source!r}") from None
+
+    def sources(self) -> list[SourceInfo]:
+        """The indexed files, for a person choosing what to ask about."""
+        states = self._store.file_states()
+        prefix = source_name(self.root, "")
+        infos = []
+        for name in sorted(self._texts):
+            state = states.get(name[len(prefix) :])
+            path = self.root / name[len(prefix) :]
+            size = path.stat().st_size if path.exists() else 0
+            infos.append(
+                SourceInfo(
+                    name, size, state.stored if state else 0, state.indexed_at if state else 0.0
+                )
+            )
+        return infos
+
+    def add_source(self, filename: str, data: bytes, *, replace: bool = False) -> str:
+        """Save an uploaded file into the sources folder and index it; returns its source name.
+
+        The name is reduced to a safe base name; an existing file is replaced only
+        when ``replace`` is true, and a file that cannot be read as text is refused
+        before it reaches the folder.
+        """
+        name = safe_filename(filename)
+        limit = int(self.settings.max_file_mb * 2**20)
+        if len(data) > limit:
+            raise SourceFileError(
+                f"{name}: {len(data) / 2**20:.1f} MB is over the "
+                f"{self.settings.max_file_mb:g} MB limit"
+            )
+        target = self.root / name
+        if target.exists() and not replace:
+            raise SourceFileError(
+                f"{name} already exists in {self.root}; choose replace to overwrite it"
+            )
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=self.root)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            read_text(Path(tmp), limit)
+            if replace:
+                os.replace(tmp, target)
+            else:
+                os.link(tmp, target)  # fails rather than overwrite a file that appeared meanwhile
+        except FileExistsError:
+            raise SourceFileError(f"{name} already exists in {self.root}") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        excluded = read_excluded(self.settings, self.root)
+        if name in excluded:
+            write_excluded(self.settings, self.root, excluded - {name})
+        self.reindex()
+        return source_name(self.root, name)
+
+    def remove_source(self, source: str) -> None:
+        """Take a source out of the index; the file itself is left where it is."""
+        self.source_text(source)
+        relative = source[len(source_name(self.root, "")) :]
+        excluded = read_excluded(self.settings, self.root)
+        write_excluded(self.settings, self.root, excluded | {relative})
+        self.reindex()
+
+    def ask_stream(
+        self, question: str, history: Sequence[Mapping[str, str]] = ()
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it comes, then the final :class:`Answer`."""
+        answer = self.ask(question, history)
+        yield from re.findall(r"\S+\s*", answer.text)
+        yield answer
 
     def ask(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> Answer:
         """Answer one question; ``history`` holds earlier chat turns for a follow-up."""

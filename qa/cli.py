@@ -8,9 +8,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.errors import QAError
 from qa.settings import Settings
+from qa.types import Answer
+
+if TYPE_CHECKING:
+    from qa.assistant import Assistant
 
 EXIT_USAGE = 2
 
@@ -24,7 +29,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _open(args: argparse.Namespace, progress: bool = False):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace, progress: bool = False) -> Assistant:
     from qa.assistant import Assistant
 
     return Assistant.open(args.sources, _settings(args), progress=progress)
@@ -49,20 +54,61 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
-    print(answer.text)
-    for i, c in enumerate(answer.citations, 1):
-        print(f"  [{i}] {c.source}:{c.start}-{c.end}  “{c.quote}”")
+    _print_answer(answer)
     return 0
 
 
+def _print_answer(answer: Answer) -> None:
+    if answer.searched != answer.question:
+        print(f"  (searched: {answer.searched})")
+    print(answer.text)
+    for i, c in enumerate(answer.citations, 1):
+        print(f"  [{i}] {c.source}:{c.start}-{c.end}  “{c.quote}”")
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    assistant = _open(args, progress=True)
+    history: list[dict[str, str]] = []
+    print(f"Ask about {args.sources} ({len(assistant.texts)} files). Empty line or Ctrl-D quits.")
+    while True:
+        try:
+            line = input("you> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not line or line in ("exit", "quit"):
+            return 0
+        try:
+            answer = assistant.ask(line, history)
+        except QAError as exc:
+            print(f"qa: error: {exc}", file=sys.stderr)
+            continue
+        _print_answer(answer)
+        history += [
+            {"role": "user", "content": line},
+            {"role": "assistant", "content": answer.text},
+        ]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="Grounded answers over a folder of sources.")
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Grounded answers over a folder of sources."
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"),
-                        help="folder of sources (default: $QA_SOURCES or seeds)")
-    common.add_argument("--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR or .qa-index)")
-    common.add_argument("--chroma-url", help="Chroma server URL (default: $QA_CHROMA_URL; empty: embedded)")
-    common.add_argument("--embed-model", help="local sentence-transformers folder (default: packaged MiniLM)")
+    common.add_argument(
+        "--sources",
+        default=os.environ.get("QA_SOURCES", "seeds"),
+        help="folder of sources (default: $QA_SOURCES or seeds)",
+    )
+    common.add_argument(
+        "--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR or .qa-index)"
+    )
+    common.add_argument(
+        "--chroma-url", help="Chroma server URL (default: $QA_CHROMA_URL; empty: embedded)"
+    )
+    common.add_argument(
+        "--embed-model", help="local sentence-transformers folder (default: packaged MiniLM)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", parents=[common], help="index new or changed files of a folder")
@@ -75,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--top-k", type=int, help="passages to retrieve")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common], help="chat in the terminal, with follow-ups")
+    p.set_defaults(func=cmd_chat)
     return parser
 
 

@@ -1,13 +1,13 @@
 """The errors this project raises on purpose; the CLI and the UI turn each into one line.
 
-    QAError
-     ├── InvalidQuestion     empty, too long or unprintable question
-     ├── ConfigError         a bad setting, named with its value
-     ├── SourcesError        the sources folder is missing or holds nothing to index
-     ├── SourceFileError     one file cannot be read as text (binary, undecodable, too big)
-     ├── IndexBusy           another process holds the index lock
-     ├── IndexCorrupt        the index folder cannot be opened; says how to rebuild it
-     └── MissingDependency   an optional extra is not installed; names the install command
+QAError
+ ├── InvalidQuestion     empty, too long or unprintable question
+ ├── ConfigError         a bad setting, named with its value
+ ├── SourcesError        the sources folder is missing or holds nothing to index
+ ├── SourceFileError     one file cannot be read as text (binary, undecodable, too big)
+ ├── IndexBusy           another process holds the index lock
+ ├── IndexCorrupt        the index folder cannot be opened; says how to rebuild it
+ └── MissingDependency   an optional extra is not installed; names the install command
 """
 
 from __future__ import annotations

@@ -24,19 +24,44 @@ class Kind(Enum):
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.DURATION, re.compile(r"\bhow (long|soon)\b|\bfor how long\b|\bwhat period\b")),
     (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share)\b")),
-    (Kind.TIME, re.compile(r"^when\b|\bwhen (did|does|do|will|was|were|is|are|has|had)\b"
-                           r"|\bwhat (year|date|day|month|time)\b|\bat what point\b")),
-    (Kind.REASON, re.compile(r"^why\b|\bwhy\b|\bwhat (prompted|caused|led|drove|motivated)\b"
-                             r"|\bfor what reason\b|\bwhat was the reason\b|\bwhat reason\b")),
-    (Kind.STATEMENT, re.compile(r"\bwhat did .+ (say|write|post|state|tweet|claim|argue)\b"
-                                r"|\bhow did .+ (react|respond)\b|\bwhat was .+ (reaction|response)\b"
-                                r"|\bwhat .+ (said|wrote|posted)\b")),
-    (Kind.PERSON, re.compile(r"^who\b|\bwho (is|was|did|has|had|said|wrote|criticized|criticised)\b"
-                             r"|\bwhich (person|official|outlet|newspaper|network|leader|president"
-                             r"|news|media|spokesperson|politician)\b|\bwhose\b")),
-    (Kind.PLACE, re.compile(r"^where\b|\bwhere (did|does|do|will|was|were|is|are|can|could)\b"
-                            r"|\bwhich (region|country|area|territory|city|place|countries)\b"
-                            r"|\bin what (region|country|area|place)\b")),
+    (
+        Kind.TIME,
+        re.compile(
+            r"^when\b|\bwhen (did|does|do|will|was|were|is|are|has|had)\b"
+            r"|\bwhat (year|date|day|month|time)\b|\bat what point\b"
+        ),
+    ),
+    (
+        Kind.REASON,
+        re.compile(
+            r"^why\b|\bwhy\b|\bwhat (prompted|caused|led|drove|motivated)\b"
+            r"|\bfor what reason\b|\bwhat was the reason\b|\bwhat reason\b"
+        ),
+    ),
+    (
+        Kind.STATEMENT,
+        re.compile(
+            r"\bwhat did .+ (say|write|post|state|tweet|claim|argue)\b"
+            r"|\bhow did .+ (react|respond)\b|\bwhat was .+ (reaction|response)\b"
+            r"|\bwhat .+ (said|wrote|posted)\b"
+        ),
+    ),
+    (
+        Kind.PERSON,
+        re.compile(
+            r"^who\b|\bwho (is|was|did|has|had|said|wrote|criticized|criticised)\b"
+            r"|\bwhich (person|official|outlet|newspaper|network|leader|president"
+            r"|news|media|spokesperson|politician)\b|\bwhose\b"
+        ),
+    ),
+    (
+        Kind.PLACE,
+        re.compile(
+            r"^where\b|\bwhere (did|does|do|will|was|were|is|are|can|could)\b"
+            r"|\bwhich (region|country|area|territory|city|place|countries)\b"
+            r"|\bin what (region|country|area|place)\b"
+        ),
+    ),
 ]
 
 
@@ -50,7 +75,7 @@ class Question:
     @classmethod
     def parse(cls, text: str) -> Question:
         """Kind from the question itself; terms and names also from a carried follow-up topic."""
-        kind = _kind(main_part(text)) 
+        kind = _kind(main_part(text))
         names = proper_names(text) | {
             stem(normalize_token(t)) for t in tokens(text)[:1] if t[:1].isupper() and _is_name(t)
         }

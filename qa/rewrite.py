@@ -20,7 +20,9 @@ _ABOUT = re.compile(r"^(what|how) about\s+", re.I)
 _QUESTION_WORD = re.compile(r"\b(what|who|whom|whose|when|where|why|how|which)\b", re.I)
 _QUESTION_START = re.compile(
     r"^(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|tell|give|list"
-    r"|name|describe|explain)\b", re.I)
+    r"|name|describe|explain)\b",
+    re.I,
+)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|that|this|they|them|their|those|these|there|then)\b", re.I)
 _NAME_RUN = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|the))*(?<!\sof)(?<!\sthe)")
@@ -70,7 +72,7 @@ def _possessive(pronoun: str, person: str) -> str:
 
 
 def _names(text: str, skip_first: bool = True) -> list[str]:
-    """Runs of capitalised words ("Great Britain", "Donald Trump Jr."), past a question's first word."""
+    """Runs of capitalised words: "Great Britain", "Donald Trump Jr."."""
     words = text.split(None, 1)
     body = (words[1] if len(words) == 2 else "") if skip_first else text
     names = (_trim(m.group(0)) for m in _NAME_RUN.finditer(body))

@@ -33,19 +33,17 @@ class Settings:
         if self.chunk_size < 32:
             raise ConfigError(f"chunk_size must be at least 32 tokens, got {self.chunk_size}")
         if not 0 <= self.chunk_overlap < self.chunk_size:
-            raise ConfigError(
-                f"chunk_overlap must be in [0, chunk_size), got {self.chunk_overlap}"
-            )
+            raise ConfigError(f"chunk_overlap must be in [0, chunk_size), got {self.chunk_overlap}")
         if not 1 <= self.top_k <= 100:
             raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k}")
         if self.max_question_chars < 1:
-            raise ConfigError(
-                f"max_question_chars must be positive, got {self.max_question_chars}"
-            )
+            raise ConfigError(f"max_question_chars must be positive, got {self.max_question_chars}")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
-            raise ConfigError(f"chroma_url must start with http:// or https://, got {self.chroma_url!r}")
+            raise ConfigError(
+                f"chroma_url must start with http:// or https://, got {self.chroma_url!r}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

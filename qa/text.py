@@ -44,7 +44,7 @@ def sentence_spans(text: str) -> list[Span]:
         begin = line.start()
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
             before = text[begin : end.start()].rsplit(None, 1)
-            word = before[-1].lower().lstrip("(\"“") if before else ""
+            word = before[-1].lower().lstrip('("“') if before else ""
             if text[end.start()] == "." and (word in _ABBREVIATIONS or len(word) == 1):
                 continue
             spans.append((begin, end.end()))
