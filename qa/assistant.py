@@ -15,7 +15,7 @@ from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
 from index.store import ChunkStore
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
 from qa.answer import Answerer, ExtractiveAnswerer
-from qa.errors import InvalidQuestion, SourceFileError, SourcesError
+from qa.errors import ConfigError, InvalidQuestion, SourceFileError, SourcesError
 from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
@@ -173,19 +173,26 @@ class Assistant:
         self.reindex()
 
     def ask_stream(
-        self, question: str, history: Sequence[Mapping[str, str]] = ()
+        self, question: str, history: Sequence[Mapping[str, str]] = (), top_k: int | None = None
     ) -> Iterator[str | Answer]:
         """Yield the answer text as it comes, then the final :class:`Answer`."""
-        answer = self.ask(question, history)
+        answer = self.ask(question, history, top_k)
         yield from re.findall(r"\S+\s*", answer.text)
         yield answer
 
-    def ask(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> Answer:
-        """Answer one question; ``history`` holds earlier chat turns for a follow-up."""
+    def ask(
+        self, question: str, history: Sequence[Mapping[str, str]] = (), top_k: int | None = None
+    ) -> Answer:
+        """Answer one question; ``history`` holds earlier chat turns for a follow-up.
+
+        ``top_k`` overrides how many passages are retrieved for this question.
+        """
         question = self.check_question(question)
+        if top_k is not None and not 1 <= top_k <= 100:
+            raise ConfigError(f"top_k must be between 1 and 100, got {top_k}")
         t0 = time.perf_counter()
         searched = standalone_question(question, history)
-        passages = self._retriever.retrieve(searched)
+        passages = self._retriever.retrieve(searched, top_k)
         t1 = time.perf_counter()
         draft = self._answerer.answer(searched, passages)
         t2 = time.perf_counter()

@@ -65,7 +65,7 @@ class HybridRetriever:
         self.top_k = top_k
         self._prefix = source_prefix
         chunks = store.chunks()
-        depth = min(max(20, 2 * top_k), max(1, len(chunks)))
+        depth = max(1, min(100, len(chunks)))  # any per-question top_k up to 100 is served
         sides: list[BaseRetriever] = [ChromaRetriever(store, embedder, depth)]
         if chunks:
             sides.append(
