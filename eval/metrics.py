@@ -89,7 +89,7 @@ def load_gold(path: str | Path) -> list[GoldItem]:
                 raise ValueError(f"{path}:{lineno}: not JSON: {exc.msg}") from None
             item = _gold_item(raw, f"{path}:{lineno}")
             if item.id in seen:
-                raise ValueError(f"{path}:{lineno}: field 'id': duplicate id {item.id!r}")
+                raise ValueError(f"{path}:{lineno}: item {item.id!r}: field 'id' is not unique")
             seen.add(item.id)
             items.append(item)
     if not items:
@@ -430,6 +430,7 @@ class Metrics:
     """The suite's figures over a set of items; field names are the threshold keys."""
 
     items: int
+    answerable: int
     exact_match: float
     token_f1: float
     answer_containment: float
@@ -455,8 +456,12 @@ class Metrics:
         return _json_floats(asdict(self))
 
 
+COUNTS = ("items", "answerable")
+
+
 def metric_names() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Metrics) if f.name != "items")
+    """The figures a threshold can bound (all but the item counts)."""
+    return tuple(f.name for f in fields(Metrics) if f.name not in COUNTS)
 
 
 @dataclass(frozen=True)
@@ -490,6 +495,7 @@ def summarize(scores: Sequence[ItemScore]) -> Metrics:
     recalls = {f"retrieval_recall_at_{k}": recall_at_k(ranks, k) for k in RECALL_KS}
     return Metrics(
         items=len(scores),
+        answerable=len(ranks),
         exact_match=nanmean(s.exact_match for s in scores),
         token_f1=nanmean(s.token_f1 for s in scores),
         answer_containment=nanmean(s.containment for s in scores),

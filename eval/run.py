@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm import tqdm
 
@@ -24,11 +24,9 @@ from eval.metrics import (
     threshold_metric,
 )
 from eval.report import write_report
+from qa.assistant import Assistant
 from qa.errors import ConfigError, SourcesError
 from qa.settings import Settings
-
-if TYPE_CHECKING:
-    from qa.assistant import Assistant
 
 DEFAULT_GOLD = Path(__file__).with_name("gold.jsonl")
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
@@ -37,11 +35,13 @@ MODES = ("extractive", "llm")
 
 def open_assistant(sources: str | Path, settings: Settings, mode: str) -> Assistant:
     """The one place a mode becomes an answerer: the LLM answerer plugs in here."""
-    from qa.assistant import Assistant
-
     if mode == "llm":
         raise ConfigError("llm mode needs QA_LLM to be set to a local model; it is not built yet")
     return Assistant.open(sources, settings)
+
+
+def default_out_dir(now: datetime | None = None) -> Path:
+    return Path("runs") / (now or datetime.now(UTC)).strftime("eval-%Y%m%dT%H%M%SZ")
 
 
 def load_thresholds(pyproject: str | Path | None = None) -> dict[str, float]:
@@ -64,7 +64,9 @@ def load_thresholds(pyproject: str | Path | None = None) -> dict[str, float]:
     return {key: float(value) for key, value in table.items()}
 
 
-def ask_all(assistant: Assistant, items: Sequence[GoldItem], progress: bool = False) -> list[EvalRow]:
+def ask_all(
+    assistant: Assistant, items: Sequence[GoldItem], progress: bool = False
+) -> list[EvalRow]:
     rows = []
     for item in tqdm(items, desc="eval", unit="q", disable=not progress):
         t0 = time.perf_counter()
@@ -115,7 +117,7 @@ def run_eval(
             "started": started.isoformat(timespec="seconds"),
         },
     )
-    out = Path(out_dir) if out_dir is not None else Path("runs") / started.strftime("eval-%Y%m%dT%H%M%SZ")
+    out = Path(out_dir) if out_dir is not None else default_out_dir(started)
     written = write_report(report, out)
     latest = out.parent / "latest"
     if out.resolve() != latest.resolve():

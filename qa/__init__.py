@@ -6,7 +6,8 @@ ans = qa.ask("Who criticised the decision?")
 ans.text, ans.abstained, ans.citations
 """
 
-from qa.assistant import Assistant
+from typing import TYPE_CHECKING, Any
+
 from qa.errors import (
     ConfigError,
     IndexBusy,
@@ -19,6 +20,19 @@ from qa.errors import (
 )
 from qa.settings import Settings
 from qa.types import Answer, Citation, Passage
+
+if TYPE_CHECKING:
+    from qa.assistant import Assistant
+
+
+def __getattr__(name: str) -> Any:
+    """``Assistant`` is imported on first use: the index package below it imports ``qa.errors``."""
+    if name == "Assistant":
+        from qa.assistant import Assistant
+
+        return Assistant
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")
+
 
 __all__ = [
     "Answer",

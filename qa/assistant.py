@@ -29,6 +29,20 @@ def source_name(root: Path, relative: str) -> str:
     return f"{root.resolve().name}/{relative}"
 
 
+def check_question(question: str, limit: int) -> str:
+    """The question cleaned of control characters, or an error saying what is wrong."""
+    if not isinstance(question, str):
+        raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
+    cleaned = " ".join(_CONTROL.sub(" ", question).split())
+    if not cleaned:
+        raise InvalidQuestion("the question is empty")
+    if len(cleaned) > limit:
+        raise InvalidQuestion(
+            f"the question is {len(cleaned)} characters long; the limit is {limit}"
+        )
+    return cleaned
+
+
 def safe_filename(filename: str) -> str:
     """A plain base name of a supported type: no folders, no leading dot, no odd characters."""
     base = re.split(r"[\\/]", filename.strip())[-1]
@@ -187,7 +201,7 @@ class Assistant:
 
         ``top_k`` overrides how many passages are retrieved for this question.
         """
-        question = self.check_question(question)
+        question = check_question(question, self.settings.max_question_chars)
         if top_k is not None and not 1 <= top_k <= 100:
             raise ConfigError(f"top_k must be between 1 and 100, got {top_k}")
         t0 = time.perf_counter()
@@ -205,17 +219,3 @@ class Assistant:
             passages=tuple(passages),
             timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
         )
-
-    def check_question(self, question: str) -> str:
-        """The question cleaned of control characters, or an error saying what is wrong."""
-        if not isinstance(question, str):
-            raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
-        cleaned = " ".join(_CONTROL.sub(" ", question).split())
-        if not cleaned:
-            raise InvalidQuestion("the question is empty")
-        limit = self.settings.max_question_chars
-        if len(cleaned) > limit:
-            raise InvalidQuestion(
-                f"the question is {len(cleaned)} characters long; the limit is {limit}"
-            )
-        return cleaned

@@ -49,6 +49,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import check_question
+
+    check_question(args.question, _settings(args).max_question_chars)  # before any slow start
     assistant = _open(args)
     answer = assistant.ask(args.question)
     if args.json:

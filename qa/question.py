@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from qa.rewrite import main_part
-from qa.text import content_terms, normalize_token, proper_names, stem, tokens
+from qa.text import STOPWORDS, content_terms, normalize_token, proper_names, stem, tokens
 
 
 class Kind(Enum):
@@ -88,7 +88,7 @@ def _kind(text: str) -> Kind:
 
 
 def _is_name(word: str) -> bool:
-    return normalize_token(word) not in _QUESTION_OPENERS
+    return normalize_token(word) not in _QUESTION_OPENERS | STOPWORDS
 
 
 _QUESTION_OPENERS = frozenset(

@@ -1,0 +1,67 @@
+"""The ``qa`` command as a user runs it: a real process, real index, one JSON object."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def qa(*args: str, index: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QA_INDEX_DIR": str(index)}
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_ask_json_prints_exactly_one_object(tmp_path: Path) -> None:
+    done = qa("ask", "How long do the mines stay active?", "--json", index=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["abstained"] is False and "hours" in data["answer"]
+    assert set(data["timings_ms"]) == {"retrieve", "answer"}
+    for c in data["citations"]:
+        assert set(c) == {"source", "start", "end", "quote", "score"}
+        text = (REPO / c["source"]).read_bytes().decode("utf-8")
+        assert text[c["start"] : c["end"]] == c["quote"]
+
+
+def test_index_then_reindex_reports_unchanged(tmp_path: Path) -> None:
+    first = qa("index", "seeds", "--quiet", index=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "2 added" in first.stdout
+    second = qa("index", "seeds", "--quiet", index=tmp_path)
+    assert "0 added, 0 updated, 0 removed, 2 unchanged" in second.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "   "), "the question is empty"),
+        (("ask", "x" * 2500), "limit is 2000"),
+        (("ask", "Who?", "--sources", "no/such/folder"), "sources folder not found"),
+        (("index", "tests"), "no supported files"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = qa(*args, index=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("qa: error:") and message in lines[-1]
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,115 @@
+from pathlib import Path
+
+import pytest
+
+from index.load import find_sources, html_to_text, load_folder, read_text
+from qa.errors import SourceFileError, SourcesError
+
+MB = 2**20
+
+
+def write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def test_utf8_bom_and_curly_quotes_decode_without_newline_translation(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", "\ufeffHe said “yes”.\r\nNext line.".encode())
+    assert read_text(path, MB) == "He said “yes”.\r\nNext line."
+
+
+def test_utf16_with_bom_decodes(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", "Café in Kyiv.".encode("utf-16"))
+    assert read_text(path, MB) == "Café in Kyiv."
+
+
+def test_latin1_falls_back_to_cp1252(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", "Café crème, déjà vu.".encode("latin-1"))
+    assert read_text(path, MB) == "Café crème, déjà vu."
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00\x01\x02binary\x00", "looks binary"),
+        (b"   \n\t ", "has no text"),
+        (bytes(range(256)) * 4, "looks binary"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = write(tmp_path, "bad.txt", data)
+    with pytest.raises(SourceFileError, match=message):
+        read_text(path, MB)
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "big.txt", b"word " * 1000)
+    with pytest.raises(SourceFileError, match="over the"):
+        read_text(path, 1000)
+
+
+def test_html_gives_visible_text_only() -> None:
+    html = "<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1>"
+    html += "<p>First &amp; <b>bold</b>.</p><script>alert(1)</script><p>Second</p></body></html>"
+    assert html_to_text(html) == "Title\nFirst & bold.\nSecond"
+
+
+def test_pdf_text_is_extracted(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.pdf", minimal_pdf("Mines become inert after weeks."))
+    assert "Mines become inert after weeks." in read_text(path, MB)
+
+
+def test_folder_loading_skips_bad_files_and_hidden_folders(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", b"# Title\nSome text.")
+    write(tmp_path, "bad.txt", b"\x00\x00")
+    write(tmp_path, "ignored.exe", b"MZ")
+    (tmp_path / ".hidden").mkdir()
+    write(tmp_path / ".hidden", "secret.txt", b"not a source")
+    docs, skipped = load_folder(tmp_path, MB)
+    assert [d.path for d in docs] == ["good.md"]
+    assert [(s.path, "binary" in s.reason) for s in skipped] == [("bad.txt", True)]
+
+
+def test_links_leaving_the_folder_are_not_followed(tmp_path: Path) -> None:
+    outside = write(tmp_path, "outside.txt", b"outside text")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link.txt").symlink_to(outside)
+    write(root, "inside.txt", b"inside text")
+    assert [p.name for p in find_sources(root)] == ["inside.txt"]
+
+
+def test_missing_or_empty_folders_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(SourcesError, match="not found"):
+        load_folder(tmp_path / "nope", MB)
+    with pytest.raises(SourcesError, match="no supported files"):
+        load_folder(tmp_path, MB)
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with one line of text, written by hand so no PDF writer is needed."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

@@ -1,0 +1,53 @@
+import itertools
+from pathlib import Path
+
+import pytest
+
+from index.load import read_text
+from qa.text import clause_spans, content_terms, numbers, sentence_spans
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name)
+def test_sentences_of_seeds_are_exact_trimmed_slices(path: Path) -> None:
+    text = read_text(path, 2**20)
+    spans = sentence_spans(text)
+    assert len(spans) > 20
+    for a, b in spans:
+        piece = text[a:b]
+        assert piece == piece.strip() and piece
+    assert all(b1 <= a2 for (_, b1), (a2, _) in itertools.pairwise(spans))
+
+
+def test_sentences_do_not_break_at_abbreviations() -> None:
+    text = "Donald Trump Jr. expressed criticism. The U.S. and NATO agreed. Mr. Smith left."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Donald Trump Jr. expressed criticism.",
+        "The U.S. and NATO agreed.",
+        "Mr. Smith left.",
+    ]
+
+
+def test_line_breaks_and_colons_end_sentences() -> None:
+    text = "He wrote on social media:\nGotta lock in those $Trillions. Life be dammed!!!"
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "He wrote on social media:",
+        "Gotta lock in those $Trillions.",
+        "Life be dammed!!!",
+    ]
+
+
+def test_clauses_split_at_commas_and_dashes_but_not_in_numbers() -> None:
+    text = "The mines feature a fuse - a battery that dies, reducing risks to 10,000 people."
+    clauses = [text[a:b] for a, b in clause_spans(text, 0, len(text))]
+    assert clauses == [
+        "The mines feature a fuse",
+        "a battery that dies",
+        "reducing risks to 10,000 people.",
+    ]
+
+
+def test_terms_are_stemmed_content_words_and_numbers() -> None:
+    assert content_terms("How many U.S. soldiers were deployed?") == ["usa", "soldier", "deploy"]
+    assert numbers("10,000 North Korean soldiers and 3 ships") == {"10000", "3"}
