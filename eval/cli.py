@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.report import compare_runs, load_overall, summary
+from eval.run import DEFAULT_GOLD, MODES, default_out_dir, run_eval
 from qa.settings import Settings
 
 EXIT_THRESHOLD_MISSED = 1
@@ -14,8 +16,6 @@ EXIT_THRESHOLD_MISSED = 1
 
 def add_eval_command(subparsers: Any, parents: Sequence[argparse.ArgumentParser]) -> None:
     """Add ``eval`` to ``qa``'s subcommands; ``parents`` carry the shared source/index flags."""
-    from eval.run import DEFAULT_GOLD, MODES
-
     p = subparsers.add_parser(
         "eval",
         parents=list(parents),
@@ -29,9 +29,6 @@ def add_eval_command(subparsers: Any, parents: Sequence[argparse.ArgumentParser]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from eval.report import compare_runs, load_overall, summary
-    from eval.run import default_out_dir, run_eval
-
     if args.compare is not None:
         load_overall(args.compare)  # a bad baseline fails now, not after the whole run
     settings = Settings.from_env(

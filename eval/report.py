@@ -123,6 +123,7 @@ def _one_line(text: str) -> str:
 
 def draw_chart(report: EvalReport, path: str | Path) -> None:
     """Grouped bars, a group per category: where answers go wrong shows at a glance."""
+    # Imported here: every `qa` command loads this module, only `qa eval` draws.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -159,8 +160,13 @@ def summary(report: EvalReport, out_dir: str | Path) -> str:
         "latency_p95_ms",
         "median_answer_words",
     )
-    figures = "  ".join(f"{n}={fmt(n, float(getattr(m, n)))}" for n in shown)
-    lines = [f"eval: {m.items} items  {figures}", f"report: {Path(out_dir) / 'report.md'}"]
+    figures = [f"{n}={fmt(n, float(getattr(m, n)))}" for n in shown]
+    lines = [
+        f"eval: {m.items} items ({m.answerable} answerable)",
+        "  " + "  ".join(figures[:5]),
+        "  " + "  ".join(figures[5:]),
+        f"report: {Path(out_dir) / 'report.md'}",
+    ]
     lines += [f"FAIL {s}" for s in report.shortfalls]
     lines.append(
         _verdict(report) if report.passed else f"{len(report.shortfalls)} thresholds missed"

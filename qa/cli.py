@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", parents=[common], help="chat in the terminal, with follow-ups")
     p.set_defaults(func=cmd_chat)
+
+    from eval.cli import add_eval_command
+
+    add_eval_command(sub, [common])
     return parser
 
 
