@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index chat test check lint eval bench clean
+.PHONY: install run index chat test check lint eval bench clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,12 +24,16 @@ index: install
 	$(QA) index $(SOURCES)
 
 run: index
-	$(QA) chat --sources $(SOURCES)
+	$(QA) serve --sources $(SOURCES) --open
 
 chat: install
 	$(QA) chat --sources $(SOURCES)
 
-test: install
+# Debian's Chromium drives the browser tests; nothing downloads a browser of its own.
+browser:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+test: install browser
 	$(PY) -m pytest
 
 lint: install

@@ -13,6 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from eval.curve import abstention_curve, write_curve
 from eval.metrics import (
     EvalReport,
     EvalRow,
@@ -75,6 +76,18 @@ def ask_all(
     return rows
 
 
+def threshold_curve(
+    assistant: Assistant, items: Sequence[GoldItem], out: Path, progress: bool = False
+) -> list[Path]:
+    """Ask again with abstention off, and draw what each threshold would do."""
+    current = assistant.settings.abstain_below
+    unthresholded = Assistant.open(
+        assistant.root, assistant.settings.replace(abstain_below=0.0), embedder=assistant.embedder
+    )
+    scores = [score_row(row) for row in ask_all(unthresholded, items, progress)]
+    return write_curve(abstention_curve(scores), current, out)
+
+
 def run_eval(
     gold_path: str | Path = DEFAULT_GOLD,
     sources: str | Path = "seeds",
@@ -119,6 +132,8 @@ def run_eval(
     )
     out = Path(out_dir) if out_dir is not None else default_out_dir(started)
     written = write_report(report, out)
+    if mode == "extractive":
+        written += threshold_curve(assistant, items, out, progress)
     latest = out.parent / "latest"
     if out.resolve() != latest.resolve():
         latest.mkdir(parents=True, exist_ok=True)

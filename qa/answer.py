@@ -49,6 +49,13 @@ _TIME = re.compile(
     r"|final|upcoming|now|soon|once)\b",
     re.I,
 )
+_DATE = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(19|20)\d\d"
+    r"|\d{1,2}/\d{1,2}(/\d{2,4})?)\b",
+    re.I,
+)
+_PERSONAL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+\.?)+")
 _REASON = re.compile(
     r"\b(because|due to|prompted|in response|response to|linked to|to prevent|to mitigate"
     r"|designed to|so that|in order to|reason|justif\w*|as a result|driven by|following"
@@ -70,8 +77,10 @@ _ROLE_WORDS = re.compile(
 
 #: Weight of embedding similarity against lexical coverage in a span's score.
 DENSE_WEIGHT = 0.5
-#: Below this score nothing in the sources is taken to answer the question.
-ABSTAIN_BELOW = 0.42
+#: How many words after a number may name what it counts.
+NUMBER_WINDOW = 3
+#: How much a sentence's context counts towards its coverage of the question.
+CONTEXT_SHARE = 0.8
 #: A second source is cited when its span scores this share of the best one...
 CORROBORATE_SHARE = 0.7
 #: ...and says much the same (embedding similarity of the two spans).
@@ -85,6 +94,7 @@ class Draft:
     text: str
     citations: tuple[Citation, ...]
     abstained: bool
+    confidence: float = 0.0
 
 
 class Answerer(Protocol):
@@ -100,7 +110,8 @@ class _Scored:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, texts: Mapping[str, str], embedder: Embedder) -> None:
+    def __init__(self, texts: Mapping[str, str], embedder: Embedder, abstain_below: float) -> None:
+        self._abstain_below = abstain_below
         self._texts = texts
         self._embedder = embedder
         self._sentences = {src: sentence_spans(text) for src, text in texts.items()}
@@ -117,8 +128,10 @@ class ExtractiveAnswerer:
         q = Question.parse(question)
         scored = self._score(q, self._candidates(passages))
         qualified = [s for s in scored if self._qualifies(q, s)]
-        if not qualified or qualified[0].score < ABSTAIN_BELOW:
+        if not qualified:
             return Draft(NOT_IN_SOURCES, (), True)
+        if qualified[0].score < self._abstain_below:
+            return Draft(NOT_IN_SOURCES, (), True, qualified[0].score)
         best = qualified[0]
         span = self._narrow(q, best)
         cited = [Citation.from_text(best.source, self._texts[best.source], *span, best.score)]
@@ -129,7 +142,7 @@ class ExtractiveAnswerer:
                     other.source, self._texts[other.source], *other_span, other.score
                 )
             )
-        return Draft(cited[0].quote, tuple(cited), False)
+        return Draft(cited[0].quote, tuple(cited), False, best.score)
 
     def _candidates(self, passages: Sequence[Passage]) -> list[tuple[str, Span]]:
         seen: dict[tuple[str, Span], None] = {}
@@ -170,13 +183,32 @@ class ExtractiveAnswerer:
         texts = [self._texts[src][a:b] for src, (a, b) in places]
         qvec = self._embed([q.text])[0]
         dense = self._embed(texts) @ qvec
-        scored = [
-            _Scored(
-                src, span, span, DENSE_WEIGHT * float(d) + (1 - DENSE_WEIGHT) * self._coverage(q, t)
+        scored = []
+        for (src, span), text, d in zip(places, texts, dense, strict=True):
+            cover = max(
+                self._coverage(q, text),
+                CONTEXT_SHARE * self._coverage(q, self._context(src, span) + " " + text),
             )
-            for (src, span), t, d in zip(places, texts, dense, strict=True)
-        ]
+            scored.append(
+                _Scored(src, span, span, DENSE_WEIGHT * float(d) + (1 - DENSE_WEIGHT) * cover)
+            )
         return sorted(scored, key=lambda s: -s.score)
+
+    def _context(self, source: str, span: Span) -> str:
+        """What a sentence leans on: the sentence before it in its paragraph, and the line
+        that introduces it when it is a quotation ("…, stating through social media:")."""
+        text = self._texts[source]
+        before = [s for s in self._sentences[source] if s[1] <= span[0]]
+        if not before:
+            return ""
+        parts = []
+        line_start = text.rfind("\n", 0, span[0]) + 1
+        if before[-1][0] >= line_start:
+            parts.append(text[before[-1][0] : before[-1][1]])
+        intro = [s for s in before if s[1] <= line_start]
+        if intro and text[intro[-1][0] : intro[-1][1]].endswith(":"):
+            parts.insert(0, text[intro[-1][0] : intro[-1][1]])
+        return " ".join(parts)
 
     def _qualifies(self, q: Question, s: _Scored) -> bool:
         text = self._texts[s.source]
@@ -255,11 +287,19 @@ def _names_in(text: str) -> set[str]:
 def _has_kind(q: Question, span: str) -> bool:
     """Whether a span carries what the question type asks for, beyond the question's own words."""
     if q.kind is Kind.NUMBER:
-        return bool(numbers(span) - numbers(q.text)) or bool(_NUMBER_WORDS.search(span))
+        return _counts_asked_thing(q, span)
     if q.kind is Kind.DURATION:
         return bool(_TIME_UNITS.search(span))
     if q.kind is Kind.TIME:
         return bool(_TIME.search(span))
+    if q.kind is Kind.DATE:
+        return bool(_DATE.search(span))
+    if q.kind is Kind.NAME:
+        known = set(q.terms) | q.names
+        return any(
+            not any(_matches(stem(normalize_token(w)), known) for w in tokens(m.group(0)))
+            for m in _PERSONAL_NAME.finditer(span)
+        )
     if q.kind is Kind.REASON:
         return bool(_REASON.search(span))
     if q.kind is Kind.STATEMENT:
@@ -271,6 +311,21 @@ def _has_kind(q: Question, span: str) -> bool:
         new = {n for n in _names_in(span) if not _matches(n, set(q.terms) | q.names)}
         return bool(new) or bool(_PLACE_WORDS.search(span))
     return True
+
+
+def _counts_asked_thing(q: Question, span: str) -> bool:
+    """A number (not one the question gives) followed closely by a word of the question:
+    "10,000 North Korean soldiers" answers how many soldiers, not how many mines."""
+    words = tokens(span)
+    given = numbers(q.text)
+    terms = set(q.terms)
+    for i, word in enumerate(words):
+        is_number = word.lstrip("$£€")[:1].isdigit() and normalize_token(word) not in given
+        if is_number or _NUMBER_WORDS.fullmatch(word):
+            following = {stem(normalize_token(w)) for w in words[i + 1 : i + 1 + NUMBER_WINDOW]}
+            if any(_matches(t, following) for t in terms):
+                return True
+    return False
 
 
 def _same_facts(q: Question, a: str, b: str) -> bool:

@@ -15,7 +15,7 @@ from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
 from index.store import ChunkStore
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
 from qa.answer import Answerer, ExtractiveAnswerer
-from qa.errors import ConfigError, InvalidQuestion, SourceFileError, SourcesError
+from qa.errors import ConfigError, InvalidQuestion, QAError, SourceFileError, SourcesError
 from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
@@ -89,7 +89,7 @@ class Assistant:
         self._texts: dict[str, str] = {source_name(root, d.path): d.text for d in docs}
         self._store = store
         self._retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
-        self._answerer: Answerer = ExtractiveAnswerer(self._texts, embedder)
+        self._answerer: Answerer = ExtractiveAnswerer(self._texts, embedder, settings.abstain_below)
 
     @classmethod
     def open(
@@ -112,6 +112,10 @@ class Assistant:
         fresh = Assistant.open(self.root, self.settings, embedder=self._embedder, progress=progress)
         self.__dict__.update(fresh.__dict__)
         return self.report
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
 
     @property
     def texts(self) -> Mapping[str, str]:
@@ -163,7 +167,10 @@ class Assistant:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-            read_text(Path(tmp), limit)
+            try:
+                read_text(Path(tmp), limit)
+            except SourceFileError as exc:  # name the user's file, not the temporary one
+                raise SourceFileError(str(exc).replace(Path(tmp).name, name, 1)) from None
             if replace:
                 os.replace(tmp, target)
             else:
@@ -181,10 +188,18 @@ class Assistant:
     def remove_source(self, source: str) -> None:
         """Take a source out of the index; the file itself is left where it is."""
         self.source_text(source)
+        if len(self._texts) == 1:
+            raise SourcesError(
+                f"{source} is the only indexed source; add another before removing it"
+            )
         relative = source[len(source_name(self.root, "")) :]
         excluded = read_excluded(self.settings, self.root)
         write_excluded(self.settings, self.root, excluded | {relative})
-        self.reindex()
+        try:
+            self.reindex()
+        except QAError:
+            write_excluded(self.settings, self.root, excluded)
+            raise
 
     def ask_stream(
         self, question: str, history: Sequence[Mapping[str, str]] = (), top_k: int | None = None
@@ -217,5 +232,6 @@ class Assistant:
             question=question,
             searched=searched,
             passages=tuple(passages),
+            confidence=draft.confidence,
             timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
         )

@@ -129,8 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     from eval.cli import add_eval_command
+    from ui.serve import add_serve_command
 
     add_eval_command(sub, [common])
+    add_serve_command(sub, [common])
     return parser
 
 

@@ -13,7 +13,9 @@ from qa.text import STOPWORDS, content_terms, normalize_token, proper_names, ste
 class Kind(Enum):
     NUMBER = "number"
     DURATION = "duration"
+    DATE = "date"
     TIME = "time"
+    NAME = "name"
     PERSON = "person"
     PLACE = "place"
     REASON = "reason"
@@ -24,13 +26,15 @@ class Kind(Enum):
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.DURATION, re.compile(r"\bhow (long|soon)\b|\bfor how long\b|\bwhat period\b")),
     (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share)\b")),
+    (Kind.DATE, re.compile(r"\b(what|which|on what|in what) (year|date|day|month)\b")),
     (
         Kind.TIME,
         re.compile(
             r"^when\b|\bwhen (did|does|do|will|was|were|is|are|has|had)\b"
-            r"|\bwhat (year|date|day|month|time)\b|\bat what point\b"
+            r"|\bwhat time\b|\bat what point\b"
         ),
     ),
+    (Kind.NAME, re.compile(r"\b(the|his|her|their) (full )?name\b|\bwhat is .+ called\b")),
     (
         Kind.REASON,
         re.compile(
@@ -51,7 +55,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"^who\b|\bwho (is|was|did|has|had|said|wrote|criticized|criticised)\b"
             r"|\bwhich (person|official|outlet|newspaper|network|leader|president"
-            r"|news|media|spokesperson|politician)\b|\bwhose\b"
+            r"|news|media|spokesperson|politician|organi[sz]ation|agency|industry|alliance"
+            r"|body|group|governments?)\b|\bwhose\b"
         ),
     ),
     (

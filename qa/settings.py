@@ -25,6 +25,8 @@ class Settings:
     chunk_overlap: int = 24
     top_k: int = 8
     """Passages retrieved per question, after fusing the dense and lexical rankings."""
+    abstain_below: float = 0.42
+    """Answers whose best span scores below this are withheld: "the sources don't say"."""
     max_question_chars: int = 2000
     max_file_mb: float = 20.0
 
@@ -36,6 +38,8 @@ class Settings:
             raise ConfigError(f"chunk_overlap must be in [0, chunk_size), got {self.chunk_overlap}")
         if not 1 <= self.top_k <= 100:
             raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k}")
+        if not 0.0 <= self.abstain_below <= 1.0:
+            raise ConfigError(f"abstain_below must be between 0 and 1, got {self.abstain_below}")
         if self.max_question_chars < 1:
             raise ConfigError(f"max_question_chars must be positive, got {self.max_question_chars}")
         if self.max_file_mb <= 0:

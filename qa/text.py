@@ -32,7 +32,18 @@ STOPWORDS = frozenset(
     yourself yourselves according said say says tell told did does do get got make made
     anything something thing things much many long kind sort really still ever us s""".split()
 )
-_COUNTRY_USA = frozenset({"u.s.", "usa", "america", "american", "americans"})
+#: Demonyms and seats of government, folded into the country a reader means by them.
+_PLACE_ALIASES = {
+    **dict.fromkeys(["u.s.", "usa", "america", "american", "americans", "washington"], "usa"),
+    **dict.fromkeys(["ukrainian", "ukrainians", "kyiv", "kiev"], "ukraine"),
+    **dict.fromkeys(["russian", "russians", "moscow"], "russia"),
+    **dict.fromkeys(["british", "britons", "london", "uk", "u.k."], "britain"),
+    **dict.fromkeys(["french", "paris"], "france"),
+    **dict.fromkeys(["korean", "koreans", "pyongyang"], "korea"),
+    **dict.fromkeys(["chinese", "beijing"], "china"),
+    **dict.fromkeys(["german", "germans", "berlin"], "germany"),
+    **dict.fromkeys(["european", "europeans"], "europe"),
+}
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -81,11 +92,12 @@ def tokens(text: str) -> list[str]:
 
 def normalize_token(token: str) -> str:
     low = token.lower()
-    if token == "US" or low in _COUNTRY_USA:
+    if token == "US":
         return "usa"
     if low[:1].isdigit() or low[:1] in "$£€":
         return low.replace(",", "").strip("$£€%")
-    return re.sub(r"[’']s$", "", low).replace("’", "'")
+    low = re.sub(r"[’']s$", "", low).replace("’", "'")
+    return _PLACE_ALIASES.get(low, low)
 
 
 @lru_cache(maxsize=65536)

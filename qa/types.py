@@ -69,12 +69,15 @@ class Answer:
     question: str
     searched: str
     passages: tuple[Passage, ...] = ()
+    confidence: float = 0.0
+    """How well the best span answers (0 to 1); below ``Settings.abstain_below`` it abstains."""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.text,
             "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
             "question": self.question,
             "searched": self.searched,
             "citations": [asdict(c) for c in self.citations],

@@ -12,8 +12,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from qa.types import Answer
 
@@ -23,15 +24,17 @@ ABSTAINED_PASSAGES = 3
 SNIPPET_CHARS = 180
 
 PANEL_HINT = (
-    '<div class="qa-panel-hint">Click a citation such as <b>[1]</b> in an answer to see '
-    "the exact words it rests on, highlighted in its source.</div>"
+    '<div class="qa-panel-hint"><b>Source</b><br>Click a citation such as [1] under an answer '
+    "to see the exact words it rests on, highlighted in its source.</div>"
 )
 
 _REF = re.compile(r"#?qa-(\d+)-([cp])-(\d+)")
+_NEWLINE = re.compile(r"\r\n?|\n")
 
 
-class Ref(NamedTuple):
-    """One clickable thing in the chat: citation ``index`` (``c``) or passage (``p``) of a turn."""
+@dataclass(frozen=True)
+class Ref:
+    """One clickable thing in the chat: citation (``c``) or passage (``p``) ``index`` of a turn."""
 
     turn: int
     kind: Literal["c", "p"]
@@ -48,7 +51,7 @@ def parse_ref(value: str) -> Ref | None:
 
 def esc(text: str) -> str:
     """Escaped for HTML, newlines as ``<br>``: a blank line would end the chat's HTML block."""
-    return html.escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+    return _NEWLINE.sub("<br>", html.escape(text))
 
 
 def _link(ref: Ref, label: str, css: str, title: str = "") -> str:
@@ -74,7 +77,9 @@ def agreement_note(answer: Answer) -> str:
         return "The sources differ: each says something else."
     if len(sources) < 2:
         return ""
-    return "Both sources say this." if len(sources) == 2 else f"All {len(sources)} sources say this."
+    return (
+        "Both sources say this." if len(sources) == 2 else f"All {len(sources)} sources say this."
+    )
 
 
 def user_message(question: str) -> str:
@@ -112,7 +117,7 @@ def _cited_answer(answer: Answer, turn: int) -> str:
     note = agreement_note(answer)
     if getattr(answer, "agreement", None) == "differ":
         sides = "".join(
-            f'<li>{_chip(Ref(turn, "c", i), c.source, c.start, c.end, f"[{i + 1}]")} '
+            f"<li>{_chip(Ref(turn, 'c', i), c.source, c.start, c.end, f'[{i + 1}]')} "
             f'<span class="qa-quote">“{esc(c.quote)}”</span></li>'
             for i, c in enumerate(answer.citations)
         )
@@ -159,8 +164,7 @@ def source_panel(
         '<div class="qa-source">'
         f'<div class="qa-source-head"><span class="qa-kind">{esc(heading)}</span>'
         f'<span class="qa-source-name">{esc(source)}</span>'
-        f'<span class="qa-offsets">characters {start}–{end} of {len(text)}</span></div>'
-        f"{related}"
+        f'<span class="qa-offsets">characters {start}–{end} of {len(text)}</span>{related}</div>'
         f'<div class="qa-source-text">{before}<mark id="qa-cited" class="qa-cited">{cited}</mark>'
         f"{after}</div></div>"
     )
@@ -175,9 +179,7 @@ def citation_panel(answer: Answer, turn: int, index: int, text: str) -> str:
             _chip(Ref(turn, "c", i), c.source, c.start, c.end, f"[{i + 1}]", i == index)
             for i, c in enumerate(answer.citations)
         )
-        related = (
-            f'<div class="qa-related"><span>{esc(agreement_note(answer))}</span>{chips}</div>'
-        )
+        related = f'<div class="qa-related"><span>{esc(agreement_note(answer))}</span>{chips}</div>'
     heading = f"Citation [{index + 1}] for “{answer.question}”"
     return source_panel(cited.source, text, cited.start, cited.end, heading, related)
 
