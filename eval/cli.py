@@ -32,7 +32,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.compare is not None:
         load_overall(args.compare)  # a bad baseline fails now, not after the whole run
     settings = Settings.from_env(
-        index_dir=args.index_dir, chroma_url=args.chroma_url, embed_model=args.embed_model
+        index_dir=args.index_dir,
+        chroma_url=args.chroma_url,
+        embed_model=args.embed_model,
+        llm=args.llm,
+        llm_model=args.llm_model,
     )
     out = args.out or default_out_dir()
     report = run_eval(

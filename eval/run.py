@@ -36,9 +36,12 @@ MODES = ("extractive", "llm")
 
 def open_assistant(sources: str | Path, settings: Settings, mode: str) -> Assistant:
     """The one place a mode becomes an answerer: the LLM answerer plugs in here."""
-    if mode == "llm":
-        raise ConfigError("llm mode needs QA_LLM to be set to a local model; it is not built yet")
-    return Assistant.open(sources, settings)
+    if mode == "llm" and settings.llm == "none":
+        raise ConfigError(
+            "llm mode needs QA_LLM (or --llm): gguf:/path/model.gguf or "
+            "openai-like:http://host:port/v1"
+        )
+    return Assistant.open(sources, settings if mode == "llm" else settings.replace(llm="none"))
 
 
 def default_out_dir(now: datetime | None = None) -> Path:

@@ -39,12 +39,21 @@ class SkippedFile:
 
 def find_sources(root: Path) -> list[Path]:
     """Supported files under ``root`` (hidden folders and links leaving ``root`` left out)."""
+    return [path for path, reason in _candidates(root) if reason is None]
+
+
+def _candidates(root: Path) -> list[tuple[Path, str | None]]:
+    """Every supported file under ``root``, with why it must be skipped (None: keep it).
+
+    A link that leads out of ``root`` is never read, but it is reported, so a user
+    learns why a file they can see in the folder is not indexed.
+    """
     if not root.exists():
         raise SourcesError(f"sources folder not found: {root}")
     if not root.is_dir():
         raise SourcesError(f"sources path is not a folder: {root}")
     real_root = root.resolve()
-    found = []
+    found: list[tuple[Path, str | None]] = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
@@ -52,20 +61,24 @@ def find_sources(root: Path) -> list[Path]:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES or not path.is_file():
             continue
         if not path.resolve().is_relative_to(real_root):
+            found.append((path, f"{path.name}: a link to a file outside the sources folder"))
             continue
-        found.append(path)
+        found.append((path, None))
     return found
 
 
 def load_folder(root: Path, max_bytes: int) -> tuple[list[SourceDoc], list[SkippedFile]]:
     """Decode every supported file; a file that cannot be read is skipped with its reason."""
-    paths = find_sources(root)
-    if not paths:
+    candidates = _candidates(root)
+    if not candidates:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise SourcesError(f"no supported files ({kinds}) in {root}")
     docs, skipped = [], []
-    for path in paths:
+    for path, reason in candidates:
         rel = path.relative_to(root).as_posix()
+        if reason is not None:
+            skipped.append(SkippedFile(rel, reason))
+            continue
         try:
             docs.append(SourceDoc(rel, read_text(path, max_bytes)))
         except SourceFileError as exc:

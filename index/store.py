@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,33 +130,44 @@ class ChunkStore:
         ]
         return sorted(rows, key=lambda c: (c.source, c.start, c.end))
 
-    def replace_file(
-        self, source: str, sha256: str, chunks: list[Chunk], vectors: np.ndarray
+    def replace_files(
+        self, files: Sequence[tuple[str, str, list[Chunk]]], vectors: np.ndarray
     ) -> None:
-        self.delete_file(source)
+        """Write a batch of ``(source, sha256, chunks)`` files, dropping their old rows first.
+
+        ``vectors`` holds one row per chunk, in order. A crash between the delete and
+        the last upsert leaves files with missing or no rows, which the next run sees
+        as incomplete or new and writes again.
+        """
+        self.delete_files([source for source, _, _ in files])
         now = time.time()
-        metas = [
-            {
-                "source": c.source,
-                "start": c.start,
-                "end": c.end,
-                "sha256": sha256,
-                "n_chunks": len(chunks),
-                "indexed_at": now,
-            }
+        rows = [
+            (
+                c,
+                {
+                    "source": c.source,
+                    "start": c.start,
+                    "end": c.end,
+                    "sha256": sha256,
+                    "n_chunks": len(chunks),
+                    "indexed_at": now,
+                },
+            )
+            for _, sha256, chunks in files
             for c in chunks
         ]
-        for i in range(0, len(chunks), _PAGE):
-            part = slice(i, i + _PAGE)
+        for i in range(0, len(rows), _PAGE):
+            part = rows[i : i + _PAGE]
             self._collection.upsert(
-                ids=[c.id for c in chunks[part]],
-                documents=[c.text for c in chunks[part]],
-                metadatas=metas[part],
-                embeddings=vectors[part].tolist(),
+                ids=[c.id for c, _ in part],
+                documents=[c.text for c, _ in part],
+                metadatas=[meta for _, meta in part],
+                embeddings=vectors[i : i + _PAGE].tolist(),
             )
 
-    def delete_file(self, source: str) -> None:
-        self._collection.delete(where={"source": source})
+    def delete_files(self, sources: Sequence[str]) -> None:
+        if sources:
+            self._collection.delete(where={"source": {"$in": list(sources)}})
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         n = min(k, self.count())

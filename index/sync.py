@@ -12,12 +12,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.chunk import chunk_document
+from index.chunk import Chunk, chunk_document
 from index.embed import Embedder
 from index.load import SkippedFile, SourceDoc, load_folder
 from index.store import ChunkStore, collection_name, open_client
 from qa.errors import IndexBusy, IndexCorrupt, SourcesError
 from qa.settings import Settings
+
+_EMBED_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,27 @@ def write_excluded(settings: Settings, root: Path, names: frozenset[str]) -> Non
     os.replace(tmp, path)
 
 
+def _batches(
+    docs: list[SourceDoc], settings: Settings
+) -> Iterator[list[tuple[SourceDoc, list[Chunk]]]]:
+    """Files grouped so their chunks are embedded and written together.
+
+    One model call and one write per ~``_EMBED_BATCH`` chunks rather than per file:
+    on folders of small files the per-call overhead dominated indexing time.
+    """
+    batch: list[tuple[SourceDoc, list[Chunk]]] = []
+    size = 0
+    for doc in docs:
+        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        batch.append((doc, chunks))
+        size += len(chunks)
+        if size >= _EMBED_BATCH:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def sync_index(
     root: Path, settings: Settings, embedder: Embedder, progress: bool = False
 ) -> tuple[ChunkStore, list[SourceDoc], IndexReport]:
@@ -110,12 +133,12 @@ def sync_index(
             for d in docs
             if (s := states.get(d.path)) is None or s.sha256 != d.sha256 or not s.complete
         ]
-        for doc in tqdm(todo, desc="indexing", unit="file", disable=not progress or not todo):
-            chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            vectors = embedder.embed([c.text for c in chunks])
-            store.replace_file(doc.path, doc.sha256, chunks, vectors)
-        for source in removed:
-            store.delete_file(source)
+        with tqdm(total=len(todo), desc="indexing", unit="file", disable=not progress) as bar:
+            for batch in _batches(todo, settings):
+                vectors = embedder.embed([c.text for _, chunks in batch for c in chunks])
+                store.replace_files([(d.path, d.sha256, chunks) for d, chunks in batch], vectors)
+                bar.update(len(batch))
+        store.delete_files(removed)
         changed = {d.path for d in todo}
         report = IndexReport(
             added=tuple(d.path for d in todo if d.path not in states),

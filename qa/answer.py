@@ -22,6 +22,7 @@ from index.embed import Embedder
 from qa.question import Kind, Question
 from qa.text import (
     STOPWORDS,
+    TOKEN,
     Span,
     clause_spans,
     content_terms,
@@ -41,6 +42,13 @@ _NUMBER_WORDS = re.compile(
     re.I,
 )
 _TIME_UNITS = re.compile(r"\b(hours?|days?|weeks?|months?|years?|minutes?|decades?|period)\b", re.I)
+_UNIT = r"(?:hours?|days?|weeks?|months?|years?|decades?)"
+_DURATION_PHRASE = re.compile(
+    rf"\b(?:(?:from|within|after|for|over|in|up to)\s+)?(?:(?:a few|several|\d[\d,.]*|one|two"
+    rf"|three|four|five|six|seven|eight|nine|ten)\s+)?{_UNIT}"
+    rf"(?:\s+(?:to|or|and)\s+(?:(?:\d[\d,.]*|a few|several)\s+)?{_UNIT})?",
+    re.I,
+)
 _TIME = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow"
@@ -77,7 +85,7 @@ _ROLE_WORDS = re.compile(
 
 #: Weight of embedding similarity against lexical coverage in a span's score.
 DENSE_WEIGHT = 0.5
-#: How many words after a number may name what it counts.
+#: How many words after a number may name what it counts (up to the first stop word).
 NUMBER_WINDOW = 3
 #: How much a sentence's context counts towards its coverage of the question.
 CONTEXT_SHARE = 0.8
@@ -85,6 +93,9 @@ CONTEXT_SHARE = 0.8
 CORROBORATE_SHARE = 0.7
 #: ...and says much the same (embedding similarity of the two spans).
 CORROBORATE_SIMILARITY = 0.55
+#: Another source's own answer is shown beside the best one when it scores this share of it
+#: but says something else.
+DIFFER_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class Draft:
     citations: tuple[Citation, ...]
     abstained: bool
     confidence: float = 0.0
+    agreement: str = ""
 
 
 class Answerer(Protocol):
@@ -133,16 +145,19 @@ class ExtractiveAnswerer:
         if qualified[0].score < self._abstain_below:
             return Draft(NOT_IN_SOURCES, (), True, qualified[0].score)
         best = qualified[0]
-        span = self._narrow(q, best)
-        cited = [Citation.from_text(best.source, self._texts[best.source], *span, best.score)]
-        for other in self._corroborating(q, best, qualified):
-            other_span = self._narrow(q, other)
-            cited.append(
-                Citation.from_text(
-                    other.source, self._texts[other.source], *other_span, other.score
-                )
+        agreeing, differing = self._other_sources(q, best, qualified)
+        cited = [self._cite(q, s) for s in [best, *agreeing, *differing]]
+        if differing:
+            text, agreement = (
+                " ".join([cited[0].quote, *(c.quote for c in cited[-len(differing) :])]),
+                "differ",
             )
-        return Draft(cited[0].quote, tuple(cited), False, best.score)
+        else:
+            text, agreement = cited[0].quote, "agree" if agreeing else "single"
+        return Draft(text, tuple(cited), False, best.score, agreement)
+
+    def _cite(self, q: Question, s: _Scored) -> Citation:
+        return Citation.from_text(s.source, self._texts[s.source], *self._narrow(q, s), s.score)
 
     def _candidates(self, passages: Sequence[Passage]) -> list[tuple[str, Span]]:
         seen: dict[tuple[str, Span], None] = {}
@@ -219,6 +234,16 @@ class ExtractiveAnswerer:
     def _narrow(self, q: Question, s: _Scored) -> Span:
         """The shortest run of clauses that still answers; the whole sentence if none does."""
         text = self._texts[s.source]
+        a, b = s.sentence
+        phrase = (
+            count_phrase(q, text[a:b])
+            if q.kind is Kind.NUMBER
+            else duration_phrase(text[a:b])
+            if q.kind is Kind.DURATION
+            else None
+        )
+        if phrase is not None:
+            return a + phrase[0], a + phrase[1]
         clauses = clause_spans(text, *s.sentence)
         if len(clauses) < 2 or q.kind is Kind.STATEMENT:
             return s.sentence
@@ -248,20 +273,31 @@ class ExtractiveAnswerer:
                 best_run, best_score = run, score
         return best_run
 
-    def _corroborating(self, q: Question, best: _Scored, qualified: list[_Scored]) -> list[_Scored]:
-        """The best span of each other source that states the same answer."""
-        picked: dict[str, _Scored] = {}
+    def _other_sources(
+        self, q: Question, best: _Scored, qualified: list[_Scored]
+    ) -> tuple[list[_Scored], list[_Scored]]:
+        """Per other source, its span that states the same answer (agreeing), or else its own
+        strong answer to the question when that says something else (differing)."""
+        best_vec = self._embed([self._texts[best.source][best.span[0] : best.span[1]]])[0]
         best_text = self._texts[best.source][best.span[0] : best.span[1]]
+        agreeing: dict[str, _Scored] = {}
+        top: dict[str, _Scored] = {}
         for s in qualified:
-            if s.source == best.source or s.source in picked:
+            if s.source == best.source or s.source in agreeing:
                 continue
             if s.score < CORROBORATE_SHARE * best.score:
                 break
+            top.setdefault(s.source, s)
             text = self._texts[s.source][s.span[0] : s.span[1]]
-            similar = float(self._embed([best_text])[0] @ self._embed([text])[0])
+            similar = float(best_vec @ self._embed([text])[0])
             if similar >= CORROBORATE_SIMILARITY and _same_facts(q, best_text, text):
-                picked[s.source] = s
-        return list(picked.values())
+                agreeing[s.source] = s
+        differing = [
+            s
+            for src, s in top.items()
+            if src not in agreeing and s.score >= DIFFER_SHARE * best.score
+        ]
+        return list(agreeing.values()), differing
 
 
 def _matches(term: str, have: set[str]) -> bool:
@@ -287,7 +323,7 @@ def _names_in(text: str) -> set[str]:
 def _has_kind(q: Question, span: str) -> bool:
     """Whether a span carries what the question type asks for, beyond the question's own words."""
     if q.kind is Kind.NUMBER:
-        return _counts_asked_thing(q, span)
+        return count_phrase(q, span) is not None
     if q.kind is Kind.DURATION:
         return bool(_TIME_UNITS.search(span))
     if q.kind is Kind.TIME:
@@ -313,19 +349,33 @@ def _has_kind(q: Question, span: str) -> bool:
     return True
 
 
-def _counts_asked_thing(q: Question, span: str) -> bool:
-    """A number (not one the question gives) followed closely by a word of the question:
-    "10,000 North Korean soldiers" answers how many soldiers, not how many mines."""
-    words = tokens(span)
+def count_phrase(q: Question, span: str) -> Span | None:
+    """Where a span counts what the question asks about: a number (not one the question
+    gives) and the words right after it, one of them a word of the question, as "10,000
+    North Korean soldiers" answers how many soldiers and not how many mines. Offsets are
+    into ``span``."""
+    words = list(TOKEN.finditer(span))
     given = numbers(q.text)
     terms = set(q.terms)
-    for i, word in enumerate(words):
+    for i, match in enumerate(words):
+        word = match.group(0)
         is_number = word.lstrip("$£€")[:1].isdigit() and normalize_token(word) not in given
-        if is_number or _NUMBER_WORDS.fullmatch(word):
-            following = {stem(normalize_token(w)) for w in words[i + 1 : i + 1 + NUMBER_WINDOW]}
-            if any(_matches(t, following) for t in terms):
-                return True
-    return False
+        if not (is_number or _NUMBER_WORDS.fullmatch(word)):
+            continue
+        run = []
+        for follower in words[i + 1 : i + 1 + NUMBER_WINDOW]:
+            if normalize_token(follower.group(0)) in STOPWORDS:
+                break
+            run.append(follower)
+        if any(_matches(stem(normalize_token(f.group(0))), terms) for f in run):
+            return match.start(), run[-1].end()
+    return None
+
+
+def duration_phrase(span: str) -> Span | None:
+    """A length of time: "from hours to weeks", "within hours or weeks"."""
+    match = _DURATION_PHRASE.search(span)
+    return (match.start(), match.end()) if match else None
 
 
 def _same_facts(q: Question, a: str, b: str) -> bool:

@@ -14,8 +14,9 @@ from index.embed import Embedder, SentenceTransformerEmbedder
 from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
 from index.store import ChunkStore
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
-from qa.answer import Answerer, ExtractiveAnswerer
+from qa.answer import Answerer, Draft, ExtractiveAnswerer
 from qa.errors import ConfigError, InvalidQuestion, QAError, SourceFileError, SourcesError
+from qa.llm import CheckedDraft, LLMAnswerer, open_llm
 from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
@@ -90,6 +91,8 @@ class Assistant:
         self._store = store
         self._retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
         self._answerer: Answerer = ExtractiveAnswerer(self._texts, embedder, settings.abstain_below)
+        if settings.llm != "none":
+            self._answerer = LLMAnswerer(open_llm(settings), self._texts, self._answerer)
 
     @classmethod
     def open(
@@ -204,7 +207,14 @@ class Assistant:
     def ask_stream(
         self, question: str, history: Sequence[Mapping[str, str]] = (), top_k: int | None = None
     ) -> Iterator[str | Answer]:
-        """Yield the answer text as it comes, then the final :class:`Answer`."""
+        """Yield the answer text as it comes, then the final :class:`Answer`.
+
+        In LLM mode the text is the model's, token by token, before verification: the
+        final answer keeps only its supported sentences.
+        """
+        if isinstance(self._answerer, LLMAnswerer):
+            yield from self._answers(question, history, top_k)
+            return
         answer = self.ask(question, history, top_k)
         yield from re.findall(r"\S+\s*", answer.text)
         yield answer
@@ -216,6 +226,13 @@ class Assistant:
 
         ``top_k`` overrides how many passages are retrieved for this question.
         """
+        *_, answer = self._answers(question, history, top_k)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def _answers(
+        self, question: str, history: Sequence[Mapping[str, str]], top_k: int | None
+    ) -> Iterator[str | Answer]:
         question = check_question(question, self.settings.max_question_chars)
         if top_k is not None and not 1 <= top_k <= 100:
             raise ConfigError(f"top_k must be between 1 and 100, got {top_k}")
@@ -223,9 +240,17 @@ class Assistant:
         searched = standalone_question(question, history)
         passages = self._retriever.retrieve(searched, top_k)
         t1 = time.perf_counter()
-        draft = self._answerer.answer(searched, passages)
+        if isinstance(self._answerer, LLMAnswerer):
+            for piece in self._answerer.stream(searched, passages):
+                if isinstance(piece, str):
+                    yield piece
+                else:
+                    draft: Draft = piece
+        else:
+            draft = self._answerer.answer(searched, passages)
         t2 = time.perf_counter()
-        return Answer(
+        checked = draft if isinstance(draft, CheckedDraft) else CheckedDraft("", (), False)
+        yield Answer(
             text=draft.text,
             citations=draft.citations,
             abstained=draft.abstained,
@@ -233,5 +258,11 @@ class Assistant:
             searched=searched,
             passages=tuple(passages),
             confidence=draft.confidence,
-            timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
+            agreement=draft.agreement,
+            timings_ms={
+                "retrieve": (t1 - t0) * 1000,
+                "answer": (t2 - t1) * 1000,
+                **checked.timings_ms,
+            },
+            removed=checked.removed,
         )

@@ -26,6 +26,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         chroma_url=args.chroma_url,
         embed_model=args.embed_model,
         top_k=getattr(args, "top_k", None),
+        llm=args.llm,
+        llm_model=args.llm_model,
     )
 
 
@@ -112,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--embed-model", help="local sentence-transformers folder (default: packaged MiniLM)"
     )
+    common.add_argument(
+        "--llm",
+        help="none, gguf:/path/model.gguf or openai-like:http://host:port/v1 "
+        "(default: $QA_LLM or none: extractive answers; API key from $QA_LLM_API_KEY)",
+    )
+    common.add_argument("--llm-model", help="model name for an OpenAI-compatible server")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", parents=[common], help="index new or changed files of a folder")

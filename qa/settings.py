@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,11 @@ class Settings:
     """Answers whose best span scores below this are withheld: "the sources don't say"."""
     max_question_chars: int = 2000
     max_file_mb: float = 20.0
+    llm: str = "none"
+    """``none`` (extractive), ``gguf:/path/model.gguf`` or ``openai-like:http://host:port/v1``."""
+    llm_model: str = ""
+    """Model name sent to an OpenAI-compatible server; empty lets the server choose."""
+    llm_api_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir))
@@ -44,6 +49,14 @@ class Settings:
             raise ConfigError(f"max_question_chars must be positive, got {self.max_question_chars}")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+        llm_prefixes = ("gguf:", "openai-like:http://", "openai-like:https://")
+        if self.llm != "none" and (
+            self.llm in llm_prefixes or not self.llm.startswith(llm_prefixes)
+        ):
+            raise ConfigError(
+                "llm must be none, gguf:/path/model.gguf or openai-like:http://host:port/v1, "
+                f"got {self.llm!r}"
+            )
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"chroma_url must start with http:// or https://, got {self.chroma_url!r}"

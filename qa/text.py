@@ -19,7 +19,7 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
 _CLAUSE_BREAK = re.compile(r"\s*(?:[;:]|,(?!\d{3})|\s[-–—]\s|—)\s*")
-_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
+TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -87,7 +87,7 @@ def strip_span(text: str, start: int, end: int) -> Span:
 
 def tokens(text: str) -> list[str]:
     """Words and numbers as written (``U.S.``, ``10,000``, ``Biden’s``)."""
-    return _TOKEN.findall(text)
+    return TOKEN.findall(text)
 
 
 def normalize_token(token: str) -> str:

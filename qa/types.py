@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from qa.verify import SentenceCheck
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -69,17 +71,25 @@ class Answer:
     question: str
     searched: str
     passages: tuple[Passage, ...] = ()
+    agreement: str = ""
+    """"single" (one source says it), "agree" (every cited source says it) or "differ" (the
+    sources give different accounts: the text then holds each one's, each with its citation);
+    empty when abstained."""
     confidence: float = 0.0
     """How well the best span answers (0 to 1); below ``Settings.abstain_below`` it abstains."""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    removed: tuple[SentenceCheck, ...] = ()
+    """LLM sentences left out because their cited spans do not support them (LLM mode)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.text,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
+            "agreement": self.agreement,
             "question": self.question,
             "searched": self.searched,
             "citations": [asdict(c) for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "removed": [{"sentence": r.sentence, "missing": list(r.missing)} for r in self.removed],
         }

@@ -1,0 +1,26 @@
+"""The CI gate: the whole gold set, extractive mode, against the thresholds in pyproject.toml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval import load_thresholds, run_eval
+from qa import Assistant
+
+pytestmark = pytest.mark.slow
+
+
+def test_extractive_answers_meet_the_thresholds(seeds_assistant: Assistant, tmp_path: Path) -> None:
+    thresholds = load_thresholds()
+    assert {"answer_containment", "groundedness", "abstention_recall_on_topic"} <= set(thresholds)
+    report = run_eval(assistant=seeds_assistant, out_dir=tmp_path / "run", thresholds=thresholds)
+    failures = "\n".join(str(s) for s in report.shortfalls)
+    assert report.passed, f"answers got worse than the thresholds allow:\n{failures}"
+    curve = json.loads((tmp_path / "run" / "threshold.json").read_text(encoding="utf-8"))
+    assert curve["current"] == seeds_assistant.settings.abstain_below
+    recalls = [p["abstention_recall_on_topic"] for p in curve["points"]]
+    assert recalls == sorted(recalls), "raising the threshold can only abstain more"
+    assert (tmp_path / "run" / "threshold.png").read_bytes()[:4] == b"\x89PNG"
