@@ -9,7 +9,7 @@ from typing import Any
 
 from eval.report import compare_runs, load_overall, summary
 from eval.run import DEFAULT_GOLD, MODES, default_out_dir, run_eval
-from qa.settings import Settings
+from qa.cli import settings_from_args
 
 EXIT_THRESHOLD_MISSED = 1
 
@@ -31,13 +31,7 @@ def add_eval_command(subparsers: Any, parents: Sequence[argparse.ArgumentParser]
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.compare is not None:
         load_overall(args.compare)  # a bad baseline fails now, not after the whole run
-    settings = Settings.from_env(
-        index_dir=args.index_dir,
-        chroma_url=args.chroma_url,
-        embed_model=args.embed_model,
-        llm=args.llm,
-        llm_model=args.llm_model,
-    )
+    settings = settings_from_args(args)
     out = args.out or default_out_dir()
     report = run_eval(
         gold_path=args.gold,

@@ -101,12 +101,14 @@ def run_eval(
     *,
     thresholds: Mapping[str, float] | None = None,
     progress: bool = False,
+    curve: bool = True,
 ) -> EvalReport:
     """Score the assistant on a gold set and write report.json, report.md and metrics.png.
 
     ``out_dir`` defaults to ``runs/eval-<UTC time>``; the files are also copied to a
     ``latest`` folder next to it. ``thresholds`` default to ``[tool.qa.eval]``.
     ``assistant``, when given, is used as is (``sources`` and ``settings`` are then unused).
+    ``curve`` adds the abstention threshold curve (extractive mode; a second pass).
     """
     if mode not in MODES:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
@@ -135,7 +137,7 @@ def run_eval(
     )
     out = Path(out_dir) if out_dir is not None else default_out_dir(started)
     written = write_report(report, out)
-    if mode == "extractive":
+    if curve and mode == "extractive":
         written += threshold_curve(assistant, items, out, progress)
     latest = out.parent / "latest"
     if out.resolve() != latest.resolve():

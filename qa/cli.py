@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by the flags every subcommand shares."""
     return Settings.from_env(
         index_dir=args.index_dir,
         chroma_url=args.chroma_url,
@@ -34,14 +35,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _open(args: argparse.Namespace, progress: bool = False) -> Assistant:
     from qa.assistant import Assistant
 
-    return Assistant.open(args.sources, _settings(args), progress=progress)
+    return Assistant.open(args.sources, settings_from_args(args), progress=progress)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from index.embed import SentenceTransformerEmbedder
     from index.sync import sync_index
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     embedder = SentenceTransformerEmbedder(settings.embed_model)
     _, _, report = sync_index(Path(args.sources), settings, embedder, progress=not args.quiet)
     for skipped in report.skipped:
@@ -53,7 +54,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.assistant import check_question
 
-    check_question(args.question, _settings(args).max_question_chars)  # before any slow start
+    check_question(
+        args.question, settings_from_args(args).max_question_chars
+    )  # before any slow start
     assistant = _open(args)
     answer = assistant.ask(args.question)
     if args.json:
@@ -95,10 +98,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         ]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="qa", description="Grounded answers over a folder of sources."
-    )
+def common_options() -> argparse.ArgumentParser:
+    """The flags every subcommand shares: sources, index, store, models."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--sources",
@@ -120,8 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $QA_LLM or none: extractive answers; API key from $QA_LLM_API_KEY)",
     )
     common.add_argument("--llm-model", help="model name for an OpenAI-compatible server")
-    sub = parser.add_subparsers(dest="command", required=True)
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Grounded answers over a folder of sources."
+    )
+    common = common_options()
+    sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", parents=[common], help="index new or changed files of a folder")
     p.add_argument("folder", nargs="?", help="sources folder (overrides --sources)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -11,11 +11,10 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from eval.metrics import load_gold
@@ -26,6 +25,7 @@ from index.sync import sync_index
 from qa import Assistant, Settings
 from tests.conftest import REPO, SEEDS, tree_digest
 from tests.conftest_ui import SEED_QUESTION, UNANSWERABLE, free_port
+from tests.test_index import CountingEmbedder
 
 CHROMA = REPO / ".venv" / "bin" / "chroma"
 READY_SECONDS = 30.0
@@ -41,8 +41,16 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("chroma-server") / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(log.parent / "db"), "--host", "127.0.0.1"]
-            + ["--port", str(port)],
+            [
+                CHROMA,
+                "run",
+                "--path",
+                log.parent / "db",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -87,15 +95,6 @@ def seeds_copy(tmp_path: Path) -> Iterator[Path]:
     before = tree_digest(folder)
     yield folder
     assert tree_digest(folder) == before, "the tool modified its sources"
-
-
-class CountingEmbedder:
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-        self.inner, self.name, self.texts = inner, inner.name, 0
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.texts += len(texts)
-        return self.inner.embed(texts)
 
 
 def stored(settings: Settings, root: Path) -> dict[str, tuple[str, str]]:
@@ -175,7 +174,9 @@ def test_eval_scores_the_same_on_a_server_as_embedded(
     for name, url in (("embedded", ""), ("server", chroma_url)):
         settings = Settings(index_dir=tmp_path / f"index-{name}", chroma_url=url)
         assistant = Assistant.open(seeds_copy, settings, embedder=embedder)
-        report = run_eval(gold, assistant=assistant, out_dir=tmp_path / name, thresholds={})
+        report = run_eval(
+            gold, assistant=assistant, out_dir=tmp_path / name, thresholds={}, curve=False
+        )
         figures = report.overall.to_dict()
         overall[name] = {k: v for k, v in figures.items() if not k.startswith("latency")}
     assert overall["server"] == overall["embedded"]

@@ -16,6 +16,7 @@ from eval.metrics import load_gold, metric_names
 from eval.report import compare_runs, compare_table, load_overall
 from eval.run import DEFAULT_GOLD, load_thresholds, run_eval
 from qa.assistant import Assistant
+from qa.cli import common_options
 from qa.errors import ConfigError, SourcesError
 from qa.settings import Settings
 from qa.types import Answer, Citation
@@ -103,6 +104,7 @@ def test_run_eval_scores_writes_and_gates(tmp_path: Path) -> None:
         out_dir=out,
         assistant=cast(Assistant, assistant),
         thresholds={"answer_containment": 0.9, "abstention_recall": 1.0},
+        curve=False,
     )
     assert assistant.histories[1] == ({"role": "user", "content": "Hi"},)
     assert report.overall.answer_containment == 0.5
@@ -181,13 +183,8 @@ def test_compare_shows_both_runs_and_the_change(tmp_path: Path) -> None:
 
 def eval_parser() -> argparse.ArgumentParser:
     """The parser qa/cli.py builds: the shared flags come in as parents."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--sources", default="seeds")
-    common.add_argument("--index-dir", type=Path)
-    common.add_argument("--chroma-url")
-    common.add_argument("--embed-model")
     parser = argparse.ArgumentParser(prog="qa")
-    add_eval_command(parser.add_subparsers(dest="command", required=True), [common])
+    add_eval_command(parser.add_subparsers(dest="command", required=True), [common_options()])
     return parser
 
 

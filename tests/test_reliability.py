@@ -11,7 +11,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import IO, Any
 
 import pytest
 
+import index.load
 from index.chunk import chunk_document
 from index.embed import SentenceTransformerEmbedder
 from index.load import load_folder
@@ -241,6 +241,7 @@ def test_sigkill_at_any_moment_then_rerun_gives_a_consistent_index(
     assert set(dump["ids"]) == set(fresh["ids"]) and dump["hits"] == fresh["hits"]
 
 
+@pytest.mark.slow
 def test_two_index_processes_do_not_corrupt_the_index(tmp_path: Path) -> None:
     src, index = tmp_path / "src", tmp_path / "index"
     write_docs(src, 300, seed=3)
@@ -266,3 +267,127 @@ def test_two_index_processes_do_not_corrupt_the_index(tmp_path: Path) -> None:
         assert first.returncode == 0
         third = subprocess.run(argv, env=CHILD_ENV, capture_output=True, text=True)
     assert third.returncode == 0 and "300 unchanged" in third.stdout
+
+
+# --- hostile and broken input -------------------------------------------------------------
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   \n\t ", "\x00\x01\x1f", "\udcff\ud800", "x" * 2**20],
+    ids=["empty", "white-space", "controls", "surrogates", "1MB"],
+)
+def test_bad_questions_are_one_line_errors_from_the_cli(
+    question: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["ask", question, "--sources", str(SEEDS), "--index-dir", str(tmp_path / "i")]
+    assert main(argv) == 2
+    assert one_error_line(capsys).startswith("qa: error: the question is")
+    assert not (tmp_path / "i").exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long\x07 do the mines\udcff stay active?\x00",
+        "Wie lange bleiben die Minen aktiv?",
+        "地雷はどのくらいの期間有効ですか？",
+    ],
+    ids=["controls-and-surrogates-inside", "german", "japanese"],
+)
+def test_odd_but_real_questions_get_an_answer_or_an_abstention(
+    question: str, seeds_assistant: Assistant
+) -> None:
+    answer = seeds_assistant.ask(question)
+    assert answer.abstained or answer.citations
+    for c in answer.citations:
+        assert seeds_assistant.source_text(c.source)[c.start : c.end] == c.quote
+
+
+def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(SEEDS, src)
+    (src / "empty.txt").write_bytes(b"")
+    (src / "blank.md").write_bytes(b"  \n\n ")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (src / "latin1.txt").write_bytes("Café crème à Genève, très cher.".encode("latin-1"))
+    (src / "utf16.txt").write_bytes("Zürich liegt am Zürichsee.".encode("utf-16"))
+    (src / "huge.txt").write_bytes(b"big text. " * 20_000)  # 200 kB, over the limit below
+    (tmp_path / "secret.txt").write_text("outside the folder", "utf-8")
+    (src / "link.txt").symlink_to(tmp_path / "secret.txt")
+    monkeypatch.setenv("QA_MAX_FILE_MB", "0.1")
+    with untouched(src):
+        code = main(["index", str(src), "--index-dir", str(tmp_path / "i"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "Traceback" not in err
+    prefix = "qa: warning: skipped "
+    warnings = dict(
+        line.removeprefix(prefix).split(": ", 1) for line in err.splitlines() if "qa: " in line
+    )
+    assert all(line.startswith(prefix) for line in err.splitlines() if "qa: " in line)
+    assert sorted(warnings) == ["binary.txt", "blank.md", "empty.txt", "huge.txt", "link.txt"]
+    assert "outside the sources folder" in warnings["link.txt"]
+    assert "over the 0.1 MB limit" in warnings["huge.txt"]
+    assert "4 added" in out  # the two seeds, latin-1 and UTF-16
+
+
+def test_a_file_that_vanishes_while_loading_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
+) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(SEEDS, src)
+    (src / "gone.txt").write_text("Here one moment.", "utf-8")
+    real_read = index.load.read_text
+
+    def vanishing_read(path: Path, max_bytes: int) -> str:
+        if path.name == "gone.txt":
+            path.unlink()  # the user deletes it between listing and reading
+        return real_read(path, max_bytes)
+
+    monkeypatch.setattr(index.load, "read_text", vanishing_read)
+    _, _, report = sync_index(src, Settings(index_dir=tmp_path / "i"), embedder)
+    assert [s.path for s in report.skipped] == ["gone.txt"] and len(report.added) == 2
+    assert "cannot be read" in report.skipped[0].reason
+
+
+def test_a_corrupted_index_says_how_to_rebuild_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], embedder: SentenceTransformerEmbedder
+) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(SEEDS, src)
+    sync_index(src, Settings(index_dir=tmp_path / "built"), embedder)
+    broken = tmp_path / "broken"  # a copy: this process keeps the original open
+    shutil.copytree(tmp_path / "built", broken)
+    with (broken / "chroma.sqlite3").open("r+b") as f:
+        f.write(b"this is not a database" * 200)
+    with pytest.raises(IndexCorrupt, match="run `qa index` again"):
+        open_client(Settings(index_dir=broken))
+    assert main(["index", str(src), "--index-dir", str(broken), "--quiet"]) == 2
+    assert "delete that folder and run `qa index` again" in one_error_line(capsys)
+
+
+def test_uploads_cannot_escape_the_folder_or_bring_bad_files(
+    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    assistant = Assistant.open(sources, settings, embedder=embedder)
+    outside = tree_digest(sources.parent)
+    name = assistant.add_source("../../escape.txt", b"The Quenmoor ferry sails at dawn.")
+    assert name.endswith("/escape.txt") and (sources / "escape.txt").is_file()
+    assert not (sources.parent.parent / "escape.txt").exists()
+    with pytest.raises(SourceFileError, match="not supported"):
+        assistant.add_source("payload.exe", b"MZ")
+    with pytest.raises(SourceFileError, match="over the"):
+        assistant.add_source("big.txt", b"x" * (int(settings.max_file_mb * 2**20) + 1))
+    with pytest.raises(SourceFileError, match="binary"):
+        assistant.add_source("fake.txt", b"\x00" * 100)
+    grown = tree_digest(sources.parent)
+    assert set(grown) - set(outside) == {"sources/escape.txt"}
+    assert all(grown[k] == v for k, v in outside.items() if not k.startswith("index/"))

@@ -30,6 +30,7 @@ EXAMPLES = (
     "How many mines will the US send?",
 )
 #: Events that touch the assistant share this concurrency group, one at a time.
+QUEUE_MAX_SIZE = 64
 ASSISTANT: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": 1}
 #: Gradio spots a progress parameter by its default and hands each call a fresh tracker.
 PROGRESS = gr.Progress()
@@ -389,6 +390,9 @@ def build_app(
         app.load(eval_view, None, eval_out, api_visibility="private")
         gradio_api(api_ask, api_name="ask", **ASSISTANT)
         gradio_api(api_sources, api_name="sources", **ASSISTANT)
+    # Answers are CPU-bound and run one at a time (ASSISTANT); 6-8 a second is the ceiling on
+    # two cores (bench/results/load.md), so past 64 waiting a request fails fast, not in 9 s.
+    app.queue(max_size=QUEUE_MAX_SIZE)
     return app
 
 
