@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from index.embed import SentenceTransformerEmbedder
 from index.store import collection_name, open_client
 from index.sync import sync_index
 from qa import Assistant, Settings
-from tests.conftest import REPO, SEEDS, tree_digest
+from tests.conftest import REPO, SEEDS, serving, tree_digest
 from tests.conftest_ui import SEED_QUESTION, UNANSWERABLE, free_port
 from tests.test_index import CountingEmbedder
 
@@ -39,43 +36,9 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("chroma-server") / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                CHROMA,
-                "run",
-                "--path",
-                log.parent / "db",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while not _alive(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma server did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    command = [CHROMA, "run", "--path", log.parent / "db", "--host", "127.0.0.1"]
+    with serving([*command, "--port", str(port)], f"{url}/api/v2/heartbeat", READY_SECONDS, log):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _alive(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -3,11 +3,7 @@ real packaged Gemma 3 270M run in-process and behind a real llama.cpp server."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -32,7 +28,8 @@ from qa.llm import (
 from qa.text import sentence_spans
 from qa.types import Passage
 from qa.verify import check_answer
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, serving
+from tests.conftest_ui import free_port
 
 MODEL_CACHE = Path.home() / ".cache" / "qa-test-models"
 SOURCE_A = "seeds/000_68eca9a7738f22f0.txt"
@@ -213,54 +210,28 @@ def test_planted_instructions_change_nothing(
     assert not any(c.source.endswith("notice.txt") for c in answer.citations)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def llama_server(gguf: Path) -> Iterator[str]:
+def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``python -m llama_cpp.server`` on a free port; always terminated."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(gguf),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--chat_format",
-            "gemma",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--chat_format",
+        "gemma",
+    ]
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not start (exit code {proc.poll()})")
-                time.sleep(0.5)
+    with serving(command, f"{url}/models", 60.0, tmp_path_factory.mktemp("llama") / "server.log"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.slow
