@@ -278,8 +278,8 @@ class ExtractiveAnswerer:
     ) -> tuple[list[_Scored], list[_Scored]]:
         """Per other source, its span that states the same answer (agreeing), or else its own
         strong answer to the question when that says something else (differing)."""
-        best_vec = self._embed([self._texts[best.source][best.span[0] : best.span[1]]])[0]
         best_text = self._texts[best.source][best.span[0] : best.span[1]]
+        best_vec = self._embed([best_text])[0]
         agreeing: dict[str, _Scored] = {}
         top: dict[str, _Scored] = {}
         for s in qualified:
