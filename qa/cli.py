@@ -32,7 +32,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def _open(args: argparse.Namespace, progress: bool = False) -> Assistant:
+def assistant_from_args(args: argparse.Namespace, progress: bool = False) -> Assistant:
+    """The assistant the shared flags describe, its index brought up to date."""
     from qa.assistant import Assistant
 
     return Assistant.open(args.sources, settings_from_args(args), progress=progress)
@@ -57,7 +58,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     check_question(
         args.question, settings_from_args(args).max_question_chars
     )  # before any slow start
-    assistant = _open(args)
+    assistant = assistant_from_args(args)
     answer = assistant.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -75,7 +76,7 @@ def _print_answer(answer: Answer) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    assistant = _open(args, progress=True)
+    assistant = assistant_from_args(args, progress=True)
     history: list[dict[str, str]] = []
     print(f"Ask about {args.sources} ({len(assistant.texts)} files). Empty line or Ctrl-D quits.")
     while True:

@@ -65,7 +65,9 @@ def check_port(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from qa.cli import _open  # qa.cli imports this module: import it only when serving
+    from qa.cli import (
+        assistant_from_args,
+    )  # qa.cli imports this module: import it only when serving
     from ui.app import build_app, launch
 
     auth = parse_auth(os.environ.get("QA_AUTH", ""))
@@ -76,6 +78,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     check_port(args.host, args.port)
-    assistant = _open(args, progress=True)
+    assistant = assistant_from_args(args, progress=True)
     launch(build_app(assistant), args.host, args.port, auth, open_browser=args.open)
     return 0
