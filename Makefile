@@ -4,6 +4,7 @@ PY      := $(VENV)/bin/python
 QA      := $(VENV)/bin/qa
 SOURCES ?= seeds
 STAMP   := $(VENV)/.installed
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
@@ -15,6 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	# CPU torch from local disk first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
+	# llama.cpp built for AVX2, not -march=native: its AMX kernels crash on Q4_K models on
+	# Sapphire Rapids CPUs (ggml-org/llama.cpp#20824). No cache, so no native wheel is reused.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir \
+		-c constraints.txt 'llama-cpp-python[server]'
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,llm]'
 	touch $@
 
