@@ -19,7 +19,7 @@ from qa.errors import (
     SourcesError,
 )
 from qa.settings import Settings
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Passage, Removed
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -45,6 +45,7 @@ __all__ = [
     "MissingDependency",
     "Passage",
     "QAError",
+    "Removed",
     "Settings",
     "SourceFileError",
     "SourcesError",

@@ -90,9 +90,12 @@ class Assistant:
         self._texts: dict[str, str] = {source_name(root, d.path): d.text for d in docs}
         self._store = store
         self._retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
-        self._answerer: Answerer = ExtractiveAnswerer(self._texts, embedder, settings.abstain_below)
-        if settings.llm != "none":
-            self._answerer = LLMAnswerer(open_llm(settings), self._texts, self._answerer)
+        extractive = ExtractiveAnswerer(self._texts, embedder, settings.abstain_below)
+        self._answerer: Answerer = (
+            extractive
+            if settings.llm == "none"
+            else LLMAnswerer(open_llm(settings), self._texts, extractive)
+        )
 
     @classmethod
     def open(

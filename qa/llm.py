@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.answer import Answerer, Draft
+from qa.answer import Draft, ExtractiveAnswerer
 from qa.errors import ConfigError, MissingDependency
 from qa.text import Span, content_terms, numbers, sentence_spans
-from qa.types import Citation, Passage
-from qa.verify import SentenceCheck, check_sentence
+from qa.types import Citation, Passage, Removed
+from qa.verify import check_sentence
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -40,6 +40,10 @@ CONTEXT_WINDOW = 2048
 MAX_PASSAGES = 5
 #: Spans one answer sentence may cite, at most.
 MAX_SPANS = 3
+#: An LLM sentence must rest on a span scoring this share of the best extractive answer.
+ANSWERING_SHARE = 0.8
+UNSUPPORTED = "unsupported"
+OFF_QUESTION = "off the question"
 #: Where an answer ends; cut here on our side too, as not every server honours ``stop``.
 STOP = ("\n\n", "Question:")
 
@@ -141,7 +145,7 @@ class Numbered:
 class CheckedDraft(Draft):
     """A draft whose sentences passed the verifier, with the ones that did not."""
 
-    removed: tuple[SentenceCheck, ...] = ()
+    removed: tuple[Removed, ...] = ()
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -224,17 +228,22 @@ def cut_at_stop(text: str) -> str:
 
 
 def ground(
-    generated: str, numbered: Sequence[Numbered], texts: Mapping[str, str]
-) -> tuple[str, tuple[Citation, ...], tuple[SentenceCheck, ...]]:
+    generated: str,
+    numbered: Sequence[Numbered],
+    texts: Mapping[str, str],
+    answering: Collection[tuple[str, Span]] | None = None,
+) -> tuple[str, tuple[Citation, ...], tuple[Removed, ...]]:
     """Keep each generated sentence that its cited passages support; cite the supporting sentences.
 
     A sentence without markers may be supported by any passage; a marker naming no
-    passage cites nothing. Sentences with no content words ("Yes.") are dropped.
+    passage cites nothing. Sentences with no content words ("Yes.") are dropped. With
+    ``answering`` (sentences that answer the question), a supported sentence is kept only
+    when it rests on one of them: a true sentence about something else is not an answer.
     """
     by_number = {n.number: n for n in numbered}
     kept: list[str] = []
     cited: dict[tuple[str, int, int], Citation] = {}
-    removed: list[SentenceCheck] = []
+    removed: list[Removed] = []
     for sentence, numbers_cited in claims(generated):
         if not content_terms(sentence) and not numbers(sentence):
             continue
@@ -246,7 +255,14 @@ def ground(
         spans = supporting_spans(sentence, pool, texts)
         check = check_sentence(sentence, [texts[src][a:b] for src, a, b, _ in spans])
         if not check.supported:
-            removed.append(check)
+            removed.append(Removed(sentence, UNSUPPORTED, check.missing))
+            continue
+        if answering is not None and not any(
+            src == other and a < end and start < b
+            for src, a, b, _ in spans
+            for other, (start, end) in answering
+        ):
+            removed.append(Removed(sentence, OFF_QUESTION))
             continue
         kept.append(sentence)
         for src, a, b, score in spans:
@@ -280,10 +296,14 @@ def supporting_spans(
 
 
 def verified_draft(
-    generated: str, numbered: Sequence[Numbered], texts: Mapping[str, str], fallback: Draft
+    generated: str,
+    numbered: Sequence[Numbered],
+    texts: Mapping[str, str],
+    fallback: Draft,
+    answering: Collection[tuple[str, Span]] | None = None,
 ) -> CheckedDraft:
     """The supported part of ``generated``; the extractive answer when nothing is supported."""
-    text, citations, removed = ground(generated, numbered, texts)
+    text, citations, removed = ground(generated, numbered, texts, answering)
     if not text:
         return CheckedDraft(
             fallback.text,
@@ -303,7 +323,7 @@ class LLMAnswerer:
         self,
         llm: LLM,
         texts: Mapping[str, str],
-        fallback: Answerer,
+        fallback: ExtractiveAnswerer,
         max_passages: int = MAX_PASSAGES,
     ) -> None:
         if max_passages < 1:
@@ -321,7 +341,8 @@ class LLMAnswerer:
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | CheckedDraft]:
         """Yield the text as the LLM writes it, then the verified draft."""
         evidence = number_passages(passages, self._texts, len(passages))
-        fallback = self._fallback.answer(question, sentence_passages(evidence, self._texts))
+        offered = sentence_passages(evidence, self._texts)
+        fallback = self._fallback.answer(question, offered)
         if fallback.abstained:
             yield CheckedDraft(fallback.text, (), True, fallback.confidence, fallback.agreement)
             return
@@ -339,7 +360,8 @@ class LLMAnswerer:
             if stopped:
                 break
         t1 = time.perf_counter()
-        draft = verified_draft(generated, numbered, self._texts, fallback)
+        answering = self._fallback.answering_spans(question, offered, ANSWERING_SHARE)
+        draft = verified_draft(generated, numbered, self._texts, fallback, answering)
         t2 = time.perf_counter()
         yield CheckedDraft(
             draft.text,

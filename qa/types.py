@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from qa.verify import SentenceCheck
+
+@dataclass(frozen=True)
+class Removed:
+    """A sentence an LLM wrote that the final answer leaves out, and why."""
+
+    sentence: str
+    reason: str
+    """"unsupported" (its cited spans do not state it: see ``missing``) or "off the question"
+    (true, but the spans it rests on do not answer what was asked)."""
+    missing: tuple[str, ...] = ()
+    """The sentence's terms (stemmed) that none of its cited spans contains."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,8 @@ class Answer:
     confidence: float = 0.0
     """How well the best span answers (0 to 1); below ``Settings.abstain_below`` it abstains."""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
-    removed: tuple[SentenceCheck, ...] = ()
-    """LLM sentences left out because their cited spans do not support them (LLM mode)."""
+    removed: tuple[Removed, ...] = ()
+    """LLM sentences left out of ``text`` (LLM mode)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,5 +101,5 @@ class Answer:
             "searched": self.searched,
             "citations": [asdict(c) for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-            "removed": [{"sentence": r.sentence, "missing": list(r.missing)} for r in self.removed],
+            "removed": [asdict(r) for r in self.removed],
         }

@@ -17,6 +17,8 @@ from qa import Answer, Assistant, ConfigError, MissingDependency, Settings
 from qa.answer import Draft
 from qa.cli import build_parser
 from qa.llm import (
+    OFF_QUESTION,
+    UNSUPPORTED,
     Numbered,
     _open_llm,
     claims,
@@ -92,7 +94,9 @@ class TestGround:
         )
         text, citations, removed = ground(generated, numbered, texts)
         assert text == "The mines become inert after hours to weeks."
-        assert [r.sentence for r in removed] == ["Russia sent 50,000 soldiers."]
+        assert [(r.sentence, r.reason) for r in removed] == [
+            ("Russia sent 50,000 soldiers.", UNSUPPORTED)
+        ]
         assert set(removed[0].missing) >= {"sent", "50000"}
         a, b = sentence_with(texts, SOURCE_A, "inert after a period")
         assert [(c.source, c.start, c.end) for c in citations] == [(SOURCE_A, a, b)]
@@ -111,6 +115,20 @@ class TestGround:
         )
         assert (text, citations) == ("", ())
         assert removed[0].sentence == "The mines become inert."
+
+    def test_a_true_sentence_that_does_not_answer_is_removed(self, texts: dict[str, str]) -> None:
+        numbered = [whole(texts, SOURCE_A, 1)]
+        inert = sentence_with(texts, SOURCE_A, "inert after a period")
+        soldiers = sentence_with(texts, SOURCE_A, "incorporate 10,000")
+        generated = "The mines become inert [1]. Russia incorporated North Korean soldiers [1]."
+        text, citations, removed = ground(generated, numbered, texts, [(SOURCE_A, inert)])
+        assert text == "The mines become inert."
+        assert [(c.start, c.end) for c in citations] == [inert]
+        assert [(r.sentence, r.reason) for r in removed] == [
+            ("Russia incorporated North Korean soldiers.", OFF_QUESTION)
+        ]
+        _, _, removed = ground(generated, numbered, texts, [(SOURCE_A, soldiers)])
+        assert [r.sentence for r in removed] == ["The mines become inert."]
 
     def test_nothing_supported_falls_back_to_the_extractive_answer(
         self, texts: dict[str, str]
