@@ -26,6 +26,7 @@ from qa.text import (
     Span,
     clause_spans,
     content_terms,
+    content_words,
     normalize_token,
     numbers,
     sentence_spans,
@@ -83,16 +84,26 @@ _ROLE_WORDS = re.compile(
     re.I,
 )
 
+_ROLE_PHRASE = re.compile(
+    r"(?:\b(?:[A-Z][\w.]*|senior|top|former|chief|national)\s+){0,3}"
+    r"\b(?:officials?|spokesperson|spokesman|critics|allies|ally|administration|council"
+    r"|government|kremlin)\b",
+)
+
 #: Weight of embedding similarity against lexical coverage in a span's score.
 DENSE_WEIGHT = 0.5
 #: How many words after a number may name what it counts (up to the first stop word).
 NUMBER_WINDOW = 3
+#: Similarity from which a word stands in for a question term it does not share.
+SOFT_MATCH = 0.7
 #: How much a sentence's context counts towards its coverage of the question.
 CONTEXT_SHARE = 0.8
 #: A second source is cited when its span scores this share of the best one...
 CORROBORATE_SHARE = 0.7
 #: ...and says much the same (embedding similarity of the two spans).
 CORROBORATE_SIMILARITY = 0.55
+#: ...and holds this IDF-weighted share of the answer's own words (those not in the question).
+CORROBORATE_TERMS = 0.5
 #: Another source's own answer is shown beside the best one when it scores this share of it
 #: but says something else.
 DIFFER_SHARE = 0.9
@@ -138,8 +149,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         q = Question.parse(question)
-        scored = self._score(q, self._candidates(passages))
-        qualified = [s for s in scored if self._qualifies(q, s)]
+        qualified = self._ranked(q, passages)
         if not qualified:
             return Draft(NOT_IN_SOURCES, (), True)
         if qualified[0].score < self._abstain_below:
@@ -155,6 +165,18 @@ class ExtractiveAnswerer:
         else:
             text, agreement = cited[0].quote, "agree" if agreeing else "single"
         return Draft(text, tuple(cited), False, best.score, agreement)
+
+    def answering_spans(
+        self, question: str, passages: Sequence[Passage], share: float
+    ) -> list[tuple[str, Span]]:
+        """Sentences that answer the question about as well as the best one (``share`` of its
+        score): what an LLM sentence must rest on to count as an answer, not just be true."""
+        ranked = self._ranked(Question.parse(question), passages)
+        return [(s.source, s.span) for s in ranked if s.score >= share * ranked[0].score]
+
+    def _ranked(self, q: Question, passages: Sequence[Passage]) -> list[_Scored]:
+        """The candidate sentences that carry what the question type needs, best first."""
+        return [s for s in self._score(q, self._candidates(passages)) if self._qualifies(q, s)]
 
     def _cite(self, q: Question, s: _Scored) -> Citation:
         return Citation.from_text(s.source, self._texts[s.source], *self._narrow(q, s), s.score)
@@ -185,11 +207,36 @@ class ExtractiveAnswerer:
         return np.stack([self._vectors[t] for t in texts])
 
     def _coverage(self, q: Question, text: str) -> float:
+        """IDF-weighted share of the question's terms in ``text``; a term that is missing
+        still counts by its closest word's similarity ("promised" ~ "pledged") when that is
+        at least :data:`SOFT_MATCH`."""
         if not q.terms:
             return 0.0
-        have = set(content_terms(text))
+        have = content_words(text)
+        stems = {t for t, _ in have}
+        missing = [t for t in q.terms if not _matches(t, stems)]
         total = sum(self._idf.get(t, self._idf_unknown) for t in q.terms)
-        got = sum(self._idf.get(t, self._idf_unknown) for t in q.terms if _matches(t, have))
+        got = total - sum(self._idf.get(t, self._idf_unknown) for t in missing)
+        words = [w for _, w in dict.fromkeys(have) if not w[:1].isdigit()]
+        if missing and words and SOFT_MATCH < 1:
+            asked = dict(content_words(q.text))
+            closest = (self._embed([asked.get(t, t) for t in missing]) @ self._embed(words).T).max(
+                1
+            )
+            got += sum(
+                self._idf.get(t, self._idf_unknown) * float(sim)
+                for t, sim in zip(missing, closest, strict=True)
+                if sim >= SOFT_MATCH
+            )
+        return got / total
+
+    def _share(self, terms: Sequence[str], text: str) -> float:
+        """IDF-weighted share of ``terms`` that ``text`` contains; 1 for no terms."""
+        if not terms:
+            return 1.0
+        have = set(content_terms(text))
+        total = sum(self._idf.get(t, self._idf_unknown) for t in terms)
+        got = sum(self._idf.get(t, self._idf_unknown) for t in terms if _matches(t, have))
         return got / total
 
     def _score(self, q: Question, places: list[tuple[str, Span]]) -> list[_Scored]:
@@ -240,6 +287,8 @@ class ExtractiveAnswerer:
             if q.kind is Kind.NUMBER
             else duration_phrase(text[a:b])
             if q.kind is Kind.DURATION
+            else person_phrase(q, text[a:b])
+            if q.kind is Kind.PERSON
             else None
         )
         if phrase is not None:
@@ -280,6 +329,9 @@ class ExtractiveAnswerer:
         strong answer to the question when that says something else (differing)."""
         best_text = self._texts[best.source][best.span[0] : best.span[1]]
         best_vec = self._embed([best_text])[0]
+        start, end = self._narrow(q, best)
+        said = content_terms(self._texts[best.source][start:end])
+        answer_terms = [t for t in dict.fromkeys(said) if t not in q.terms]
         agreeing: dict[str, _Scored] = {}
         top: dict[str, _Scored] = {}
         for s in qualified:
@@ -290,7 +342,11 @@ class ExtractiveAnswerer:
             top.setdefault(s.source, s)
             text = self._texts[s.source][s.span[0] : s.span[1]]
             similar = float(best_vec @ self._embed([text])[0])
-            if similar >= CORROBORATE_SIMILARITY and _same_facts(q, best_text, text):
+            if (
+                similar >= CORROBORATE_SIMILARITY
+                and _same_facts(q, best_text, text)
+                and self._share(answer_terms, text) >= CORROBORATE_TERMS
+            ):
                 agreeing[s.source] = s
         differing = [
             s
@@ -369,6 +425,20 @@ def count_phrase(q: Question, span: str) -> Span | None:
             run.append(follower)
         if any(_matches(stem(normalize_token(f.group(0))), terms) for f in run):
             return match.start(), run[-1].end()
+    return None
+
+
+def person_phrase(q: Question, span: str) -> Span | None:
+    """Who a span names that the question does not: the first full name ("Donald Trump Jr.")
+    or role with the words that qualify it ("Senior U.S. officials"). Offsets are into
+    ``span``."""
+    known = set(q.terms) | q.names
+    for match in [*_PERSONAL_NAME.finditer(span), *_ROLE_PHRASE.finditer(span)]:
+        words = list(TOKEN.finditer(match.group(0)))
+        while words and normalize_token(words[0].group(0)) in STOPWORDS:
+            words.pop(0)
+        if words and not any(_matches(stem(normalize_token(w.group(0))), known) for w in words):
+            return match.start() + words[0].start(), match.end()
     return None
 
 

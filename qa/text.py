@@ -107,13 +107,18 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed content words and numbers: what a claim or a question is about."""
-    terms = []
+    return [term for term, _ in content_words(text)]
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """Each content word or number as (stemmed term, normalised word)."""
+    found = []
     for tok in tokens(text):
         norm = normalize_token(tok)
         if norm in STOPWORDS or (len(norm) < 2 and not norm.isdigit()):
             continue
-        terms.append(stem(norm))
-    return terms
+        found.append((stem(norm), norm))
+    return found
 
 
 def numbers(text: str) -> set[str]:

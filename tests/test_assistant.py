@@ -46,6 +46,45 @@ def test_a_fact_both_sources_state_cites_both(seeds_assistant: Assistant) -> Non
         "seeds/001_8c109d270abcdae8.txt",
     }
     assert all("hours" in c.quote for c in answer.citations)
+    assert answer.agreement == "agree"
+
+
+def test_a_second_source_is_cited_only_when_it_holds_the_answer(
+    seeds_assistant: Assistant,
+) -> None:
+    answer = seeds_assistant.ask(
+        "Why had the U.S. long been reluctant to supply anti-personnel mines?"
+    )
+    assert "enduring dangers" in answer.text
+    assert all("danger" in c.quote for c in answer.citations)
+
+
+def test_sources_that_differ_are_each_quoted_with_their_own_citation(
+    seeds_assistant: Assistant,
+) -> None:
+    answer = seeds_assistant.ask("How did the NSC react to Russia's nuclear moves?")
+    assert answer.agreement == "differ"
+    assert len({c.source for c in answer.citations}) == 2
+    assert all(c.quote in answer.text for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("Who criticised the decision?", "Donald Trump Jr."),
+        (
+            "Who said the mine authorization was prompted by the North Korean deployment?",
+            "Senior U.S. officials",
+        ),
+    ],
+)
+def test_who_is_answered_with_the_person_alone(
+    seeds_assistant: Assistant, question: str, person: str
+) -> None:
+    answer = seeds_assistant.ask(question)
+    assert answer.text == person
+    assert answer.citations[0].quote == person
+    assert_grounded(seeds_assistant, answer)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The CI gate: the whole gold set, extractive mode, against the thresholds in pyproject.toml."""
+"""The CI gate: the whole gold set, and the held-out questions never used for tuning, in
+extractive mode, against the thresholds in pyproject.toml."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from eval import load_thresholds, run_eval
+from eval.run import DEFAULT_GOLD
 from qa import Assistant
 
 pytestmark = pytest.mark.slow
@@ -24,3 +26,17 @@ def test_extractive_answers_meet_the_thresholds(seeds_assistant: Assistant, tmp_
     recalls = [p["abstention_recall_on_topic"] for p in curve["points"]]
     assert recalls == sorted(recalls), "raising the threshold can only abstain more"
     assert (tmp_path / "run" / "threshold.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_held_out_questions_meet_the_same_thresholds(
+    seeds_assistant: Assistant, tmp_path: Path
+) -> None:
+    report = run_eval(
+        DEFAULT_GOLD.with_name("heldout.jsonl"),
+        assistant=seeds_assistant,
+        out_dir=tmp_path / "run",
+        thresholds=load_thresholds(),
+        curve=False,
+    )
+    failures = "\n".join(str(s) for s in report.shortfalls)
+    assert report.passed, f"the tuning does not carry over to unseen questions:\n{failures}"

@@ -27,9 +27,10 @@ SOURCE = "seeds/000_68eca9a7738f22f0.txt"
 TEXT = "Fox News says the mines run on a battery. Nothing else."
 
 
-def test_the_gold_file_quotes_its_sources_exactly() -> None:
-    items = load_gold(DEFAULT_GOLD)
-    assert len({i.id for i in items}) == len(items) == 128
+@pytest.mark.parametrize(("name", "size"), [("gold.jsonl", 128), ("heldout.jsonl", 35)])
+def test_the_gold_files_quote_their_sources_exactly(name: str, size: int) -> None:
+    items = load_gold(DEFAULT_GOLD.with_name(name))
+    assert len({i.id for i in items}) == len(items) == size
     texts: dict[str, str] = {}
     for item in items:
         for ev in item.evidence:
