@@ -84,6 +84,8 @@ _ROLE_WORDS = re.compile(
     re.I,
 )
 
+#: A role as an answer to "who": the role word (fewer than :data:`_ROLE_WORDS`, which only
+#: tell that a span speaks of someone) with up to three qualifying words before it.
 _ROLE_PHRASE = re.compile(
     r"(?:\b(?:[A-Z][\w.]*|senior|top|former|chief|national)\s+){0,3}"
     r"\b(?:officials?|spokesperson|spokesman|critics|allies|ally|administration|council"
@@ -208,36 +210,32 @@ class ExtractiveAnswerer:
 
     def _coverage(self, q: Question, text: str) -> float:
         """IDF-weighted share of the question's terms in ``text``; a term that is missing
-        still counts by its closest word's similarity ("promised" ~ "pledged") when that is
-        at least :data:`SOFT_MATCH`."""
+        still counts, by its similarity, when a word of ``text`` is close to it ("promised"
+        ~ "pledged", :data:`SOFT_MATCH`)."""
         if not q.terms:
             return 0.0
         have = content_words(text)
         stems = {t for t, _ in have}
-        missing = [t for t in q.terms if not _matches(t, stems)]
-        total = sum(self._idf.get(t, self._idf_unknown) for t in q.terms)
-        got = total - sum(self._idf.get(t, self._idf_unknown) for t in missing)
+        credit = {t: float(_matches(t, stems)) for t in q.terms}
+        missing = [t for t, found in credit.items() if not found]
         words = [w for _, w in dict.fromkeys(have) if not w[:1].isdigit()]
-        if missing and words and SOFT_MATCH < 1:
+        if missing and words:
             asked = dict(content_words(q.text))
-            closest = (self._embed([asked.get(t, t) for t in missing]) @ self._embed(words).T).max(
-                1
-            )
-            got += sum(
-                self._idf.get(t, self._idf_unknown) * float(sim)
-                for t, sim in zip(missing, closest, strict=True)
-                if sim >= SOFT_MATCH
-            )
-        return got / total
+            similar = self._embed([asked.get(t, t) for t in missing]) @ self._embed(words).T
+            for t, closest in zip(missing, similar.max(axis=1), strict=True):
+                if closest >= SOFT_MATCH:
+                    credit[t] = float(closest)
+        return self._weighted(credit)
 
     def _share(self, terms: Sequence[str], text: str) -> float:
         """IDF-weighted share of ``terms`` that ``text`` contains; 1 for no terms."""
-        if not terms:
-            return 1.0
         have = set(content_terms(text))
-        total = sum(self._idf.get(t, self._idf_unknown) for t in terms)
-        got = sum(self._idf.get(t, self._idf_unknown) for t in terms if _matches(t, have))
-        return got / total
+        return self._weighted({t: float(_matches(t, have)) for t in terms}) if terms else 1.0
+
+    def _weighted(self, credit: Mapping[str, float]) -> float:
+        """Credits of terms (0 to 1), averaged with rarer terms counting more."""
+        weights = {t: self._idf.get(t, self._idf_unknown) for t in credit}
+        return sum(weights[t] * c for t, c in credit.items()) / sum(weights.values())
 
     def _score(self, q: Question, places: list[tuple[str, Span]]) -> list[_Scored]:
         if not places:

@@ -5,8 +5,9 @@ Any LLM that llama-index can drive plugs in: a GGUF file run in-process
 (``openai-like:http://host:port/v1``: vLLM, llama.cpp server, LM Studio, Ollama,
 OpenAI). The model sees the retrieved passages narrowed to their sentences and
 numbered; each sentence it writes is checked with :func:`qa.verify.check_sentence`
-against the sentences of the passages it cites. Unsupported sentences are
-removed (and recorded); when none is left the extractive answer is given instead.
+against the sentences of the passages it cites, and must rest on a sentence the
+extractive scorer finds answers the question. Other sentences are removed (and
+recorded with the reason); when none is left the extractive answer is given instead.
 Whether to answer at all is the extractive answerer's calibrated decision, so an
 LLM never answers what the sources do not hold.
 """
@@ -323,14 +324,14 @@ class LLMAnswerer:
         self,
         llm: LLM,
         texts: Mapping[str, str],
-        fallback: ExtractiveAnswerer,
+        extractive: ExtractiveAnswerer,
         max_passages: int = MAX_PASSAGES,
     ) -> None:
         if max_passages < 1:
             raise ConfigError(f"max_passages must be at least 1, got {max_passages}")
         self.llm = llm
         self._texts = texts
-        self._fallback = fallback
+        self._extractive = extractive
         self._max_passages = max_passages
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
@@ -342,7 +343,7 @@ class LLMAnswerer:
         """Yield the text as the LLM writes it, then the verified draft."""
         evidence = number_passages(passages, self._texts, len(passages))
         offered = sentence_passages(evidence, self._texts)
-        fallback = self._fallback.answer(question, offered)
+        fallback = self._extractive.answer(question, offered)
         if fallback.abstained:
             yield CheckedDraft(fallback.text, (), True, fallback.confidence, fallback.agreement)
             return
@@ -360,7 +361,7 @@ class LLMAnswerer:
             if stopped:
                 break
         t1 = time.perf_counter()
-        answering = self._fallback.answering_spans(question, offered, ANSWERING_SHARE)
+        answering = self._extractive.answering_spans(question, offered, ANSWERING_SHARE)
         draft = verified_draft(generated, numbered, self._texts, fallback, answering)
         t2 = time.perf_counter()
         yield CheckedDraft(

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from index.embed import Embedder
 from qa.errors import ConfigError
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Passage, Removed
 from tests.conftest import REPO
 from tests.conftest_ui import (
     NEW_ANSWER,
@@ -114,6 +114,20 @@ class TestRender:
         html = render.answer_message(differ, 0, show_searched=False)
         assert "The sources differ" in html and "qa-differ" in html
         assert html.count('class="qa-ref qa-chip"') == 2
+
+    def test_what_the_verifier_left_out_is_shown_with_why(self) -> None:
+        cited = Citation("s/a.txt", 0, 3, "abc")
+        removed = (
+            Removed("Russia sent 50,000 <b>soldiers</b>.", "unsupported", ("sent", "50000")),
+            Removed("The sky is blue.", "off the question"),
+        )
+        answer = Answer("abc", (cited,), False, "q", "q", removed=removed)
+        html = render.answer_message(answer, 0, show_searched=False)
+        assert "Left out by the verifier" in html and "<b>soldiers" not in html
+        assert (
+            "missing: sent, 50000" in html and "The sky is blue.”</span> off the question" in html
+        )
+        assert "qa-removed" not in render.answer_message(make_answer(cited), 0, False)
 
     def test_abstention_lists_the_closest_passages(self) -> None:
         passages = tuple(Passage(f"s/{i}.txt", 0, 5, f"text{i}") for i in range(5))

@@ -72,6 +72,7 @@ CSS = """
 .qa-chip.qa-current { font-weight: 600; }
 .qa-agree { font-size: .85em; color: #15803d; }
 .qa-differ { border-left: 3px solid #d97706; padding-left: .6em; }
+.qa-removed { font-size: .8em; color: #6b7280; margin-top: .4em; }
 .qa-searched { font-size: .8em; opacity: .75; margin-bottom: .3em; }
 #qa-chat [data-testid="bot"]:has(.qa-abstain) {
   border: 1px dashed #d97706; background: rgba(217, 119, 6, .08);

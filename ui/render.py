@@ -127,7 +127,24 @@ def _cited_answer(answer: Answer, turn: int) -> str:
         for i, c in enumerate(answer.citations)
     )
     agree = f'<span class="qa-agree">✓ {note}</span>' if note else ""
-    return f'{body}<div class="qa-chips">{chips}{agree}</div>'
+    return f'{body}<div class="qa-chips">{chips}{agree}</div>{_removed(answer)}'
+
+
+def _removed(answer: Answer) -> str:
+    """What the verifier left out of an LLM's answer, and why, so a reader sees it was checked."""
+    if not answer.removed:
+        return ""
+    items = "".join(
+        f'<li><span class="qa-quote">“{esc(r.sentence)}”</span> '
+        + (
+            f"not in the cited text (missing: {esc(', '.join(r.missing))})"
+            if r.missing
+            else esc(r.reason)
+        )
+        + "</li>"
+        for r in answer.removed
+    )
+    return f'<div class="qa-removed"><b>Left out by the verifier:</b><ul>{items}</ul></div>'
 
 
 def _abstention(answer: Answer, turn: int) -> str:
