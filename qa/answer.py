@@ -141,13 +141,17 @@ class ExtractiveAnswerer:
         self._embedder = embedder
         self._sentences = {src: sentence_spans(text) for src, text in texts.items()}
         df: Counter[str] = Counter()
+        self._terms: dict[str, set[str]] = {src: set() for src in texts}
         for src, spans in self._sentences.items():
             for a, b in spans:
-                df.update(set(content_terms(texts[src][a:b])))
+                terms = set(content_terms(texts[src][a:b]))
+                df.update(terms)
+                self._terms[src] |= terms
         n = sum(len(s) for s in self._sentences.values()) or 1
         self._idf = {t: math.log(1 + n / (c + 0.5)) for t, c in df.items()}
         self._idf_unknown = math.log(1 + n / 0.5)
         self._vectors: dict[str, np.ndarray] = {}
+        self._similar: tuple[str, dict[tuple[str, str], float]] = ("", {})
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         q = Question.parse(question)
@@ -221,11 +225,23 @@ class ExtractiveAnswerer:
         words = [w for _, w in dict.fromkeys(have) if not w[:1].isdigit()]
         if missing and words:
             asked = dict(content_words(q.text))
-            similar = self._embed([asked.get(t, t) for t in missing]) @ self._embed(words).T
-            for t, closest in zip(missing, similar.max(axis=1), strict=True):
+            for t in missing:
+                closest = max(self._similarity(q.text, asked.get(t, t), words))
                 if closest >= SOFT_MATCH:
-                    credit[t] = float(closest)
+                    credit[t] = closest
         return self._weighted(credit)
+
+    def _similarity(self, question: str, word: str, words: Sequence[str]) -> list[float]:
+        """Embedding similarity of a question's word to each of ``words``, remembered for the
+        question being answered: its terms meet the same words in many candidate spans."""
+        if self._similar[0] != question:
+            self._similar = (question, {})
+        known = self._similar[1]
+        new = [w for w in dict.fromkeys(words) if (word, w) not in known]
+        if new:
+            for w, sim in zip(new, self._embed(new) @ self._embed([word])[0], strict=True):
+                known[(word, w)] = float(sim)
+        return [known[(word, w)] for w in words]
 
     def _share(self, terms: Sequence[str], text: str) -> float:
         """IDF-weighted share of ``terms`` that ``text`` contains; 1 for no terms."""
@@ -271,10 +287,9 @@ class ExtractiveAnswerer:
         return " ".join(parts)
 
     def _qualifies(self, q: Question, s: _Scored) -> bool:
-        text = self._texts[s.source]
-        if q.names and not all(_mentions(text, name) for name in q.names):
+        if not all(_matches(name, self._terms[s.source]) for name in q.names):
             return False
-        return _has_kind(q, text[s.span[0] : s.span[1]])
+        return _has_kind(q, self._texts[s.source][s.span[0] : s.span[1]])
 
     def _narrow(self, q: Question, s: _Scored) -> Span:
         """The shortest run of clauses that still answers; the whole sentence if none does."""
@@ -360,10 +375,6 @@ def _matches(term: str, have: set[str]) -> bool:
     return len(term) >= 4 and any(
         len(h) >= 4 and (h.startswith(term) or term.startswith(h)) for h in have
     )
-
-
-def _mentions(text: str, name: str) -> bool:
-    return _matches(name, set(content_terms(text)))
 
 
 def _names_in(text: str) -> set[str]:

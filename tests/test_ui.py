@@ -13,7 +13,6 @@ import os
 import re
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -65,13 +64,6 @@ def make_answer(*citations: Citation, passages: tuple[Passage, ...] = ()) -> Ans
     )
 
 
-@dataclass(frozen=True)
-class LaterAnswer(Answer):
-    """An Answer as a later change may make it: the sources can disagree."""
-
-    agreement: str = "differ"
-
-
 class TestRender:
     def test_source_and_user_text_are_escaped(self) -> None:
         text = f"Intro. {HOSTILE} Outro."
@@ -110,7 +102,7 @@ class TestRender:
         b = Citation("s/b.txt", 0, 3, "abc")
         assert render.agreement_note(make_answer(a)) == ""
         assert render.agreement_note(make_answer(a, b)) == "Both sources say this."
-        differ = LaterAnswer("abc", (a, b), False, "q", "q")
+        differ = Answer("abc", (a, b), False, "q", "q", agreement="differ")
         html = render.answer_message(differ, 0, show_searched=False)
         assert "The sources differ" in html and "qa-differ" in html
         assert html.count('class="qa-ref qa-chip"') == 2

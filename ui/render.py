@@ -73,7 +73,7 @@ def _chip(
 def agreement_note(answer: Answer) -> str:
     """How the cited sources relate: "both sources say this", or that they differ."""
     sources = list(dict.fromkeys(c.source for c in answer.citations))
-    if getattr(answer, "agreement", None) == "differ":
+    if answer.agreement == "differ":
         return "The sources differ: each says something else."
     if len(sources) < 2:
         return ""
@@ -115,7 +115,7 @@ def _cited_answer(answer: Answer, turn: int) -> str:
     )
     body = f'<p class="qa-text">{esc(answer.text)} {markers}</p>'
     note = agreement_note(answer)
-    if getattr(answer, "agreement", None) == "differ":
+    if answer.agreement == "differ":
         sides = "".join(
             f"<li>{_chip(Ref(turn, 'c', i), c.source, c.start, c.end, f'[{i + 1}]')} "
             f'<span class="qa-quote">“{esc(c.quote)}”</span></li>'
