@@ -106,6 +106,8 @@ CORROBORATE_SHARE = 0.7
 CORROBORATE_SIMILARITY = 0.55
 #: ...and holds this IDF-weighted share of the answer's own words (those not in the question).
 CORROBORATE_TERMS = 0.5
+#: A sentence scoring this share of the best one answers the question too.
+ANSWERING_SHARE = 0.8
 #: Another source's own answer is shown beside the best one when it scores this share of it
 #: but says something else.
 DIFFER_SHARE = 0.9
@@ -120,6 +122,9 @@ class Draft:
     abstained: bool
     confidence: float = 0.0
     agreement: str = ""
+    answering: tuple[tuple[str, Span], ...] = ()
+    """Sentences that answer about as well as the best (:data:`ANSWERING_SHARE` of its
+    score): what an LLM's sentence must rest on to count as an answer, not just be true."""
 
 
 class Answerer(Protocol):
@@ -155,34 +160,27 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         q = Question.parse(question)
-        qualified = self._ranked(q, passages)
+        scored = self._score(q, self._candidates(passages))
+        qualified = [s for s in scored if self._qualifies(q, s)]
         if not qualified:
             return Draft(NOT_IN_SOURCES, (), True)
         if qualified[0].score < self._abstain_below:
             return Draft(NOT_IN_SOURCES, (), True, qualified[0].score)
         best = qualified[0]
-        agreeing, differing = self._other_sources(q, best, qualified)
-        cited = [self._cite(q, s) for s in [best, *agreeing, *differing]]
+        first = self._cite(q, best)
+        agreeing, differing = self._other_sources(q, best, first.quote, qualified)
+        cited = [first, *(self._cite(q, s) for s in [*agreeing, *differing])]
         if differing:
             text, agreement = (
-                " ".join([cited[0].quote, *(c.quote for c in cited[-len(differing) :])]),
+                " ".join([first.quote, *(c.quote for c in cited[-len(differing) :])]),
                 "differ",
             )
         else:
-            text, agreement = cited[0].quote, "agree" if agreeing else "single"
-        return Draft(text, tuple(cited), False, best.score, agreement)
-
-    def answering_spans(
-        self, question: str, passages: Sequence[Passage], share: float
-    ) -> list[tuple[str, Span]]:
-        """Sentences that answer the question about as well as the best one (``share`` of its
-        score): what an LLM sentence must rest on to count as an answer, not just be true."""
-        ranked = self._ranked(Question.parse(question), passages)
-        return [(s.source, s.span) for s in ranked if s.score >= share * ranked[0].score]
-
-    def _ranked(self, q: Question, passages: Sequence[Passage]) -> list[_Scored]:
-        """The candidate sentences that carry what the question type needs, best first."""
-        return [s for s in self._score(q, self._candidates(passages)) if self._qualifies(q, s)]
+            text, agreement = first.quote, "agree" if agreeing else "single"
+        answering = tuple(
+            (s.source, s.span) for s in qualified if s.score >= ANSWERING_SHARE * best.score
+        )
+        return Draft(text, tuple(cited), False, best.score, agreement, answering)
 
     def _cite(self, q: Question, s: _Scored) -> Citation:
         return Citation.from_text(s.source, self._texts[s.source], *self._narrow(q, s), s.score)
@@ -224,9 +222,8 @@ class ExtractiveAnswerer:
         missing = [t for t, found in credit.items() if not found]
         words = [w for _, w in dict.fromkeys(have) if not w[:1].isdigit()]
         if missing and words:
-            asked = dict(content_words(q.text))
             for t in missing:
-                closest = max(self._similarity(q.text, asked.get(t, t), words))
+                closest = max(self._similarity(q.text, q.words[t], words))
                 if closest >= SOFT_MATCH:
                     credit[t] = closest
         return self._weighted(credit)
@@ -336,15 +333,13 @@ class ExtractiveAnswerer:
         return best_run
 
     def _other_sources(
-        self, q: Question, best: _Scored, qualified: list[_Scored]
+        self, q: Question, best: _Scored, answer: str, qualified: list[_Scored]
     ) -> tuple[list[_Scored], list[_Scored]]:
         """Per other source, its span that states the same answer (agreeing), or else its own
         strong answer to the question when that says something else (differing)."""
         best_text = self._texts[best.source][best.span[0] : best.span[1]]
         best_vec = self._embed([best_text])[0]
-        start, end = self._narrow(q, best)
-        said = content_terms(self._texts[best.source][start:end])
-        answer_terms = [t for t in dict.fromkeys(said) if t not in q.terms]
+        answer_terms = [t for t in dict.fromkeys(content_terms(answer)) if t not in q.terms]
         agreeing: dict[str, _Scored] = {}
         top: dict[str, _Scored] = {}
         for s in qualified:

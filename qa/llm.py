@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.answer import Draft, ExtractiveAnswerer
+from qa.answer import Answerer, Draft
 from qa.errors import ConfigError, MissingDependency
 from qa.text import Span, content_terms, numbers, sentence_spans
 from qa.types import Citation, Passage, Removed
@@ -41,8 +41,6 @@ CONTEXT_WINDOW = 2048
 MAX_PASSAGES = 5
 #: Spans one answer sentence may cite, at most.
 MAX_SPANS = 3
-#: An LLM sentence must rest on a span scoring this share of the best extractive answer.
-ANSWERING_SHARE = 0.8
 UNSUPPORTED = "unsupported"
 OFF_QUESTION = "off the question"
 #: Where an answer ends; cut here on our side too, as not every server honours ``stop``.
@@ -297,14 +295,11 @@ def supporting_spans(
 
 
 def verified_draft(
-    generated: str,
-    numbered: Sequence[Numbered],
-    texts: Mapping[str, str],
-    fallback: Draft,
-    answering: Collection[tuple[str, Span]] | None = None,
+    generated: str, numbered: Sequence[Numbered], texts: Mapping[str, str], fallback: Draft
 ) -> CheckedDraft:
-    """The supported part of ``generated``; the extractive answer when nothing is supported."""
-    text, citations, removed = ground(generated, numbered, texts, answering)
+    """The part of ``generated`` that is supported and rests on the extractive draft's answering
+    sentences; the extractive answer itself when nothing is left."""
+    text, citations, removed = ground(generated, numbered, texts, fallback.answering)
     if not text:
         return CheckedDraft(
             fallback.text,
@@ -312,9 +307,9 @@ def verified_draft(
             fallback.abstained,
             fallback.confidence,
             fallback.agreement,
-            removed,
+            removed=removed,
         )
-    return CheckedDraft(text, citations, False, fallback.confidence, "", removed)
+    return CheckedDraft(text, citations, False, fallback.confidence, "", removed=removed)
 
 
 class LLMAnswerer:
@@ -324,7 +319,7 @@ class LLMAnswerer:
         self,
         llm: LLM,
         texts: Mapping[str, str],
-        extractive: ExtractiveAnswerer,
+        extractive: Answerer,
         max_passages: int = MAX_PASSAGES,
     ) -> None:
         if max_passages < 1:
@@ -342,8 +337,7 @@ class LLMAnswerer:
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | CheckedDraft]:
         """Yield the text as the LLM writes it, then the verified draft."""
         evidence = number_passages(passages, self._texts, len(passages))
-        offered = sentence_passages(evidence, self._texts)
-        fallback = self._extractive.answer(question, offered)
+        fallback = self._extractive.answer(question, sentence_passages(evidence, self._texts))
         if fallback.abstained:
             yield CheckedDraft(fallback.text, (), True, fallback.confidence, fallback.agreement)
             return
@@ -361,8 +355,7 @@ class LLMAnswerer:
             if stopped:
                 break
         t1 = time.perf_counter()
-        answering = self._extractive.answering_spans(question, offered, ANSWERING_SHARE)
-        draft = verified_draft(generated, numbered, self._texts, fallback, answering)
+        draft = verified_draft(generated, numbered, self._texts, fallback)
         t2 = time.perf_counter()
         yield CheckedDraft(
             draft.text,
@@ -370,6 +363,6 @@ class LLMAnswerer:
             draft.abstained,
             draft.confidence,
             draft.agreement,
-            draft.removed,
-            {"generate": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000},
+            removed=draft.removed,
+            timings_ms={"generate": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000},
         )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 from qa.rewrite import main_part
-from qa.text import STOPWORDS, content_terms, normalize_token, proper_names, stem, tokens
+from qa.text import STOPWORDS, content_words, normalize_token, proper_names, stem, tokens
 
 
 class Kind(Enum):
@@ -76,6 +77,8 @@ class Question:
     kind: Kind
     terms: tuple[str, ...]
     names: frozenset[str]
+    words: Mapping[str, str]
+    """Each term as the question writes it (normalised, unstemmed), for embedding."""
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -84,7 +87,8 @@ class Question:
         names = proper_names(text) | {
             stem(normalize_token(t)) for t in tokens(text)[:1] if t[:1].isupper() and _is_name(t)
         }
-        return cls(text, kind, tuple(dict.fromkeys(content_terms(text))), frozenset(names))
+        words = dict(content_words(text))
+        return cls(text, kind, tuple(words), frozenset(names), words)
 
 
 def _kind(text: str) -> Kind:
