@@ -77,6 +77,7 @@ _STATEMENT = re.compile(
     r"|stance|reaction|downplay|interpreted|expressed|condemn\w*|warned|confirmed)\b|[“”\"]",
     re.I,
 )
+_PARTICIPLE = re.compile(r"[a-z]+(?:ed|ing)")
 _PLACE_WORDS = re.compile(r"\b(territory|region|areas?|border|front|city|country)\b", re.I)
 _ROLE_WORDS = re.compile(
     r"\b(officials?|spokesperson|spokesman|critics?|allies|ally|administration|president"
@@ -100,6 +101,10 @@ NUMBER_WINDOW = 3
 SOFT_MATCH = 0.7
 #: How much a sentence's context counts towards its coverage of the question.
 CONTEXT_SHARE = 0.8
+#: A phrase answers a "which X" question alone when its similarity to X is at least this...
+TYPED_MATCH = 0.6
+#: ...and this much above any other phrase of the sentence.
+TYPED_MARGIN = 0.3
 #: A second source is cited when its span scores this share of the best one...
 CORROBORATE_SHARE = 0.7
 #: ...and says much the same (embedding similarity of the two spans).
@@ -292,7 +297,8 @@ class ExtractiveAnswerer:
         """The shortest run of clauses that still answers; the whole sentence if none does."""
         text = self._texts[s.source]
         a, b = s.sentence
-        phrase = (
+        phrase = self._typed_phrase(q, text[a:b]) if q.asked_for else None
+        phrase = phrase or (
             count_phrase(q, text[a:b])
             if q.kind is Kind.NUMBER
             else duration_phrase(text[a:b])
@@ -331,6 +337,25 @@ class ExtractiveAnswerer:
             if score > best_score:
                 best_run, best_score = run, score
         return best_run
+
+    def _typed_phrase(self, q: Question, span: str) -> Span | None:
+        """The phrase of a span that is clearly a kind of what the question names ("NATO" for
+        "which military alliance"): much closer to it than any other phrase there."""
+        asked = set(content_terms(q.asked_for))
+        known = set(q.terms) - asked
+        found = [
+            p
+            for p in phrases(span)
+            if any(not _matches(t, known) for t in content_terms(span[p[0] : p[1]]))
+            and not all(_matches(t, set(q.terms)) for t in content_terms(span[p[0] : p[1]]))
+        ]
+        if not found:
+            return None
+        sims = self._similarity(q.text, q.asked_for, [span[x:y] for x, y in found])
+        ranked = sorted(zip(sims, found, strict=True), reverse=True)
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        best_sim, best = ranked[0]
+        return best if best_sim >= TYPED_MATCH and best_sim - runner_up >= TYPED_MARGIN else None
 
     def _other_sources(
         self, q: Question, best: _Scored, answer: str, qualified: list[_Scored]
@@ -444,6 +469,25 @@ def person_phrase(q: Question, span: str) -> Span | None:
         if words and not any(_matches(stem(normalize_token(w.group(0))), known) for w in words):
             return match.start() + words[0].start(), match.end()
     return None
+
+
+def phrases(span: str) -> list[Span]:
+    """Runs of content words, split at stop words and punctuation, less the participles at
+    their ends: "anti-personnel mines", "electric fuse" (of "electric fuse powered by")."""
+    runs: list[list[re.Match[str]]] = [[]]
+    for word in TOKEN.finditer(span):
+        run = runs[-1]
+        joined = not run or span[run[-1].end() : word.start()] in (" ", "-", "/")
+        if normalize_token(word.group(0)) in STOPWORDS or not joined:
+            runs.append([])
+        if normalize_token(word.group(0)) not in STOPWORDS:
+            runs[-1].append(word)
+    for run in runs:
+        while run and _PARTICIPLE.fullmatch(run[-1].group(0)):
+            run.pop()
+        while run and _PARTICIPLE.fullmatch(run[0].group(0)):
+            run.pop(0)
+    return [(run[0].start(), run[-1].end()) for run in runs if run]
 
 
 def duration_phrase(span: str) -> Span | None:

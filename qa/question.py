@@ -71,6 +71,17 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 
 
+_AUX = r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)"
+_PHRASE = r"(?P<noun>[a-z][\w\s.'’-]*?)"
+#: "What kind of weapon has...", "Which military alliance does...", "Which outlet confirmed...":
+#: the noun a question names its answer by.
+_ASKED_FOR = [
+    re.compile(rf"\b(?:which|what)\s+(?:kinds?|types?|sorts?)\s+of\s+{_PHRASE}\s+{_AUX}\b"),
+    re.compile(rf"\bwhich\s+{_PHRASE}(?:\s+{_AUX}\b|\s+\w+ed\b)"),
+    re.compile(rf"\bwhat\s+{_PHRASE}\s+{_AUX}\b"),
+]
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
@@ -79,6 +90,8 @@ class Question:
     names: frozenset[str]
     words: Mapping[str, str]
     """Each term as the question writes it (normalised, unstemmed), for embedding."""
+    asked_for: str = ""
+    """The noun the question names its answer by ("military alliance"), if it names one."""
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -88,12 +101,23 @@ class Question:
             stem(normalize_token(t)) for t in tokens(text)[:1] if t[:1].isupper() and _is_name(t)
         }
         words = dict(content_words(text))
-        return cls(text, kind, tuple(words), frozenset(names), words)
+        return cls(text, kind, tuple(words), frozenset(names), words, _asked_for(main_part(text)))
 
 
 def _kind(text: str) -> Kind:
     low = " ".join(text.lower().split())
     return next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
+
+
+def _asked_for(text: str) -> str:
+    low = " ".join(text.lower().split())
+    for pattern in _ASKED_FOR:
+        match = pattern.search(low)
+        if match:
+            noun = re.split(r"[’']s\b", match.group("noun"))[0]
+            first = noun.split()[0]
+            return "" if first in STOPWORDS | _QUESTION_OPENERS else noun
+    return ""
 
 
 def _is_name(word: str) -> bool:

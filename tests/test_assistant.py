@@ -76,9 +76,12 @@ def test_sources_that_differ_are_each_quoted_with_their_own_citation(
             "Who said the mine authorization was prompted by the North Korean deployment?",
             "Senior U.S. officials",
         ),
+        ("Which news network reported the approval of the mines?", "Fox News"),
+        ("What kind of phase has the conflict entered?", "dangerous new phase"),
+        ("What kind of fuse do the mines use?", "electric fuse"),
     ],
 )
-def test_who_is_answered_with_the_person_alone(
+def test_who_and_which_are_answered_by_the_name_alone(
     seeds_assistant: Assistant, question: str, person: str
 ) -> None:
     answer = seeds_assistant.ask(question)

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 
 from index.load import read_text
+from qa.answer import phrases
+from qa.question import Question
 from qa.text import clause_spans, content_terms, numbers, sentence_spans
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
@@ -51,3 +53,29 @@ def test_clauses_split_at_commas_and_dashes_but_not_in_numbers() -> None:
 def test_terms_are_stemmed_content_words_and_numbers() -> None:
     assert content_terms("How many U.S. soldiers were deployed?") == ["usa", "soldier", "deploy"]
     assert numbers("10,000 North Korean soldiers and 3 ships") == {"10000", "3"}
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("What kind of weapon has the U.S. approved?", "weapon"),
+        ("Which White House body responded?", "white house body"),
+        ("Which country's troops were sent?", "country"),
+        ("Through what medium did he voice it?", "medium"),
+        ("What did Russia update?", ""),
+        ("What makes the trigger work?", ""),
+        ("Who criticised the decision?", ""),
+    ],
+)
+def test_a_question_names_what_it_asks_for(question: str, noun: str) -> None:
+    assert Question.parse(question).asked_for == noun
+
+
+def test_phrases_are_runs_of_content_words_without_participles_at_the_ends() -> None:
+    text = "Per Fox News, an electric fuse powered by a battery, marking anti-personnel mines"
+    assert [text[a:b] for a, b in phrases(text)] == [
+        "Per Fox News",
+        "electric fuse",
+        "battery",
+        "anti-personnel mines",
+    ]
