@@ -77,7 +77,7 @@ _STATEMENT = re.compile(
     r"|stance|reaction|downplay|interpreted|expressed|condemn\w*|warned|confirmed)\b|[“”\"]",
     re.I,
 )
-_PARTICIPLE = re.compile(r"[a-z]+(?:ed|ing)")
+_PARTICIPLE = re.compile(r"[a-z]{2,}(?:ed|ing)")
 _PLACE_WORDS = re.compile(r"\b(territory|region|areas?|border|front|city|country)\b", re.I)
 _ROLE_WORDS = re.compile(
     r"\b(officials?|spokesperson|spokesman|critics?|allies|ally|administration|president"
@@ -340,14 +340,13 @@ class ExtractiveAnswerer:
 
     def _typed_phrase(self, q: Question, span: str) -> Span | None:
         """The phrase of a span that is clearly a kind of what the question names ("NATO" for
-        "which military alliance"): much closer to it than any other phrase there."""
-        asked = set(content_terms(q.asked_for))
-        known = set(q.terms) - asked
+        "which military alliance"): much closer to it than any other phrase there that says
+        more than the question."""
+        terms = set(q.terms)
         found = [
             p
             for p in phrases(span)
-            if any(not _matches(t, known) for t in content_terms(span[p[0] : p[1]]))
-            and not all(_matches(t, set(q.terms)) for t in content_terms(span[p[0] : p[1]]))
+            if not all(_matches(t, terms) for t in content_terms(span[p[0] : p[1]]))
         ]
         if not found:
             return None
