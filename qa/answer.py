@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -78,6 +78,11 @@ _STATEMENT = re.compile(
     re.I,
 )
 _PARTICIPLE = re.compile(r"[a-z]{2,}(?:ed|ing)")
+#: How a span says that it reports what a news outlet said.
+_MEDIA = re.compile(
+    r"\b(news|outlet|newspaper|paper|network|media|magazine|reported|reports|according to)\b",
+    re.I,
+)
 _PLACE_WORDS = re.compile(r"\b(territory|region|areas?|border|front|city|country)\b", re.I)
 _ROLE_WORDS = re.compile(
     r"\b(officials?|spokesperson|spokesman|critics?|allies|ally|administration|president"
@@ -296,19 +301,9 @@ class ExtractiveAnswerer:
     def _narrow(self, q: Question, s: _Scored) -> Span:
         """The shortest run of clauses that still answers; the whole sentence if none does."""
         text = self._texts[s.source]
-        a, b = s.sentence
-        phrase = self._typed_phrase(q, text[a:b]) if q.asked_for else None
-        phrase = phrase or (
-            count_phrase(q, text[a:b])
-            if q.kind is Kind.NUMBER
-            else duration_phrase(text[a:b])
-            if q.kind is Kind.DURATION
-            else person_phrase(q, text[a:b])
-            if q.kind is Kind.PERSON
-            else None
-        )
+        phrase = self._answer_phrase(q, s)
         if phrase is not None:
-            return a + phrase[0], a + phrase[1]
+            return phrase
         clauses = clause_spans(text, *s.sentence)
         if len(clauses) < 2 or q.kind is Kind.STATEMENT:
             return s.sentence
@@ -337,6 +332,32 @@ class ExtractiveAnswerer:
             if score > best_score:
                 best_run, best_score = run, score
         return best_run
+
+    def _answer_phrase(self, q: Question, s: _Scored) -> Span | None:
+        """The words of a sentence that alone answer a question of a typed kind: the X of
+        "which X", the count, the length of time, the person."""
+        a, b = s.sentence
+        span = self._texts[s.source][a:b]
+        phrase = self._typed_phrase(q, span) if q.asked_for else None
+        phrase = phrase or (
+            count_phrase(q, span)
+            if q.kind is Kind.NUMBER
+            else duration_phrase(span)
+            if q.kind is Kind.DURATION
+            else person_phrase(q, span)
+            if q.kind in (Kind.PERSON, Kind.OUTLET)
+            else None
+        )
+        return None if phrase is None else (a + phrase[0], a + phrase[1])
+
+    def _answers_otherwise(self, q: Question, s: _Scored) -> bool:
+        """Whether another source's sentence gives its own answer of the asked type, as a
+        source must to be shown as differing from a typed answer: a clear X for "which X"
+        (not just any name), else a count, a length of time or a person."""
+        if q.asked_for:
+            a, b = s.sentence
+            return self._typed_phrase(q, self._texts[s.source][a:b]) is not None
+        return self._answer_phrase(q, s) is not None
 
     def _typed_phrase(self, q: Question, span: str) -> Span | None:
         """The phrase of a span that is clearly a kind of what the question names ("NATO" for
@@ -380,10 +401,13 @@ class ExtractiveAnswerer:
                 and self._share(answer_terms, text) >= CORROBORATE_TERMS
             ):
                 agreeing[s.source] = s
+        typed = self._answer_phrase(q, best) is not None
         differing = [
             s
             for src, s in top.items()
-            if src not in agreeing and s.score >= DIFFER_SHARE * best.score
+            if src not in agreeing
+            and s.score >= DIFFER_SHARE * best.score
+            and (not typed or self._answers_otherwise(q, s))
         ]
         return list(agreeing.values()), differing
 
@@ -424,6 +448,8 @@ def _has_kind(q: Question, span: str) -> bool:
         return bool(_REASON.search(span))
     if q.kind is Kind.STATEMENT:
         return bool(_STATEMENT.search(span))
+    if q.kind is Kind.OUTLET:
+        return bool(_MEDIA.search(span)) and _has_kind(replace(q, kind=Kind.PERSON), span)
     if q.kind is Kind.PERSON:
         new = {n for n in _names_in(span) if not _matches(n, set(q.terms) | q.names)}
         return bool(new) or bool(_ROLE_WORDS.search(span))

@@ -18,6 +18,7 @@ class Kind(Enum):
     TIME = "time"
     NAME = "name"
     PERSON = "person"
+    OUTLET = "outlet"
     PLACE = "place"
     REASON = "reason"
     STATEMENT = "statement"
@@ -49,6 +50,13 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bwhat did .+ (say|write|post|state|tweet|claim|argue)\b"
             r"|\bhow did .+ (react|respond)\b|\bwhat was .+ (reaction|response)\b"
             r"|\bwhat .+ (said|wrote|posted)\b"
+        ),
+    ),
+    (
+        Kind.OUTLET,
+        re.compile(
+            r"\b(which|what) (\w+ )?(outlet|newspaper|paper|network|news \w+|media \w+"
+            r"|magazine|broadcaster)s?\b"
         ),
     ),
     (

@@ -79,6 +79,9 @@ def test_sources_that_differ_are_each_quoted_with_their_own_citation(
         ("Which news network reported the approval of the mines?", "Fox News"),
         ("What kind of phase has the conflict entered?", "dangerous new phase"),
         ("What kind of fuse do the mines use?", "electric fuse"),
+        # An outlet must be named where the sentence speaks of reporting, not just any name
+        # ("Great Britain", "Storm Shadow" were given before).
+        ("Which newspaper confirmed the missile authorizations?", "Le Figaro"),
     ],
 )
 def test_who_and_which_are_answered_by_the_name_alone(
@@ -88,6 +91,28 @@ def test_who_and_which_are_answered_by_the_name_alone(
     assert answer.text == person
     assert answer.citations[0].quote == person
     assert_grounded(seeds_assistant, answer)
+
+
+def test_which_gets_the_sentence_when_no_phrase_is_clearly_of_the_kind(
+    seeds_assistant: Assistant,
+) -> None:
+    # "military alliance" is about as close to "Western missile strikes" as to "NATO".
+    answer = seeds_assistant.ask("Which military alliance does Putin say joined the war?")
+    assert "NATO" in answer.text
+    assert len(answer.text.split()) > 5
+
+
+def test_a_source_differs_only_with_its_own_answer_of_the_asked_kind(
+    seeds_assistant: Assistant,
+) -> None:
+    history = [
+        {"role": "user", "content": "Which missiles did Britain and France allow Ukraine to fire?"},
+        {"role": "assistant", "content": "SCALP/Storm Shadow missiles."},
+    ]
+    answer = seeds_assistant.ask("Which outlet confirmed it?", history=history)
+    # The other article names no outlet for this; its "Storm Shadow" is no other account.
+    assert answer.text == "Le Figaro"
+    assert answer.agreement == "single"
 
 
 @pytest.mark.parametrize(
