@@ -77,7 +77,11 @@ _STATEMENT = re.compile(
     r"|stance|reaction|downplay|interpreted|expressed|condemn\w*|warned|confirmed)\b|[“”\"]",
     re.I,
 )
+#: What ends the words that answer after a question's words: a clause break.
+_BREAK = re.compile(r"[,;:.!?\n]|\s[-–—]\s|—")
 _PARTICIPLE = re.compile(r"[a-z]{2,}(?:ed|ing)")
+#: A word that leaves a phrase hanging when it ends it ("the threshold for using").
+_GERUND = re.compile(r"[a-z]{2,}ing")
 #: How a span says that it reports what a news outlet said.
 _MEDIA = re.compile(
     r"\b(news|outlet|newspaper|paper|network|media|magazine|reported|reports|according to)\b",
@@ -182,7 +186,7 @@ class ExtractiveAnswerer:
         cited = [first, *(self._cite(q, s) for s in [*agreeing, *differing])]
         if differing:
             text, agreement = (
-                " ".join([first.quote, *(c.quote for c in cited[-len(differing) :])]),
+                _accounts([first.quote, *(c.quote for c in cited[-len(differing) :])]),
                 "differ",
             )
         else:
@@ -299,11 +303,21 @@ class ExtractiveAnswerer:
         return _has_kind(q, self._texts[s.source][s.span[0] : s.span[1]])
 
     def _narrow(self, q: Question, s: _Scored) -> Span:
-        """The shortest run of clauses that still answers; the whole sentence if none does."""
-        text = self._texts[s.source]
+        """The shortest span that answers: a typed phrase, else the best run of clauses, cut
+        down to what it says past the question's own words when the question asks "what"."""
         phrase = self._answer_phrase(q, s)
         if phrase is not None:
             return phrase
+        a, b = self._clause_run(q, s)
+        if q.kind is Kind.OTHER and not q.asked_for:
+            rest = rest_phrase(q, self._texts[s.source][a:b])
+            if rest is not None:
+                return a + rest[0], a + rest[1]
+        return a, b
+
+    def _clause_run(self, q: Question, s: _Scored) -> Span:
+        """The shortest run of clauses that still answers; the whole sentence if none does."""
+        text = self._texts[s.source]
         clauses = clause_spans(text, *s.sentence)
         if len(clauses) < 2 or q.kind is Kind.STATEMENT:
             return s.sentence
@@ -326,7 +340,7 @@ class ExtractiveAnswerer:
         best_run, best_score = s.sentence, -1.0
         for run, d in zip(runs, dense, strict=True):
             cover = self._coverage(q, text[run[0] : run[1]])
-            if q.kind in (Kind.OTHER, Kind.REASON) and cover < whole:
+            if q.kind in (Kind.OTHER, Kind.YES_NO, Kind.REASON) and cover < whole:
                 continue
             score = float(d) + cover - 0.002 * (run[1] - run[0])
             if score > best_score:
@@ -410,6 +424,15 @@ class ExtractiveAnswerer:
             and (not typed or self._answers_otherwise(q, s))
         ]
         return list(agreeing.values()), differing
+
+
+def _accounts(quotes: Sequence[str]) -> str:
+    """Each source's own answer in turn, set apart where a quote does not end a sentence
+    ("defensive capabilities; fully committed")."""
+    text = quotes[0]
+    for quote in quotes[1:]:
+        text += (" " if text.rstrip('”"’)').endswith((".", "!", "?")) else "; ") + quote
+    return text
 
 
 def _matches(term: str, have: set[str]) -> bool:
@@ -513,6 +536,42 @@ def phrases(span: str) -> list[Span]:
         while run and _PARTICIPLE.fullmatch(run[0].group(0)):
             run.pop(0)
     return [(run[0].start(), run[-1].end()) for run in runs if run]
+
+
+def rest_phrase(q: Question, span: str) -> Span | None:
+    """What a span says past the question's own words: the words right after the last
+    question word, up to the next question word or clause break ("accused the Biden
+    administration of [prioritizing profits…]"), or, when those hold a single content word,
+    the fullest such run after any question word ("the mines [become inoperative] once the
+    battery dies"). Offsets are into ``span``."""
+    terms = set(q.terms)
+    words = list(TOKEN.finditer(span))
+    asked = [_matches(stem(normalize_token(w.group(0))), terms) for w in words]
+    runs: list[list[re.Match[str]]] = []
+    for i in range(len(words) - 1):
+        if not asked[i] or asked[i + 1]:
+            continue
+        run = []
+        for j in range(i + 1, len(words)):
+            if asked[j] or _BREAK.search(span[words[j - 1].end() : words[j].start()]):
+                break
+            run.append(words[j])
+        while run and normalize_token(run[0].group(0)) in STOPWORDS:
+            run.pop(0)
+        while run and (
+            normalize_token(run[-1].group(0)) in STOPWORDS or _GERUND.fullmatch(run[-1].group(0))
+        ):
+            run.pop()
+        if run:
+            runs.append(run)
+    if not runs:
+        return None
+
+    def said(run: list[re.Match[str]]) -> int:
+        return sum(normalize_token(w.group(0)) not in STOPWORDS for w in run)
+
+    best = runs[-1] if said(runs[-1]) >= 2 else max(reversed(runs), key=said)
+    return best[0].start(), best[-1].end()
 
 
 def duration_phrase(span: str) -> Span | None:

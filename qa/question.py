@@ -22,12 +22,16 @@ class Kind(Enum):
     PLACE = "place"
     REASON = "reason"
     STATEMENT = "statement"
+    YES_NO = "yes/no"
     OTHER = "other"
 
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.DURATION, re.compile(r"\bhow (long|soon)\b|\bfor how long\b|\bwhat period\b")),
-    (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share)\b")),
+    (
+        Kind.NUMBER,
+        re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|amount|percentage|share)\b"),
+    ),
     (Kind.DATE, re.compile(r"\b(what|which|on what|in what) (year|date|day|month)\b")),
     (
         Kind.TIME,
@@ -74,6 +78,13 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"^where\b|\bwhere (did|does|do|will|was|were|is|are|can|could)\b"
             r"|\bwhich (region|country|area|territory|city|place|countries)\b"
             r"|\bin what (region|country|area|place)\b"
+        ),
+    ),
+    (
+        Kind.YES_NO,
+        re.compile(
+            r"^(so |and |but )?(is|are|was|were|do|does|did|has|have|had|can|could|will|would"
+            r"|should)\b"
         ),
     ),
 ]

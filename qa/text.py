@@ -30,7 +30,8 @@ STOPWORDS = frozenset(
     theirs them themselves then there these they this those through to too under until up very
     was we were what when where which while who whom whose why will with would you your yours
     yourself yourselves according said say says tell told did does do get got make made
-    anything something thing things much many long kind sort really still ever us s""".split()
+    anything something thing things much many long kind sort really still ever us s upon onto
+    toward towards via""".split()
 )
 #: Demonyms and seats of government, folded into the country a reader means by them.
 _PLACE_ALIASES = {

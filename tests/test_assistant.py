@@ -93,6 +93,35 @@ def test_who_and_which_are_answered_by_the_name_alone(
     assert_grounded(seeds_assistant, answer)
 
 
+@pytest.mark.parametrize(
+    ("question", "rest"),
+    [
+        (
+            "What did the Biden administration approve the transfer of?",
+            "anti-personnel mines to Ukraine",
+        ),
+        ("What did Putin lower?", "threshold for using nuclear weapons"),
+        (
+            "What do allies fear Biden's escalation leaves the incoming administration with?",
+            "fewer options for diplomacy",
+        ),
+    ],
+)
+def test_what_is_answered_by_what_the_source_says_past_the_question(
+    seeds_assistant: Assistant, question: str, rest: str
+) -> None:
+    answer = seeds_assistant.ask(question)
+    assert answer.text == rest
+    assert answer.citations[0].quote == rest
+    assert_grounded(seeds_assistant, answer)
+
+
+def test_a_yes_no_question_keeps_its_clause(seeds_assistant: Assistant) -> None:
+    answer = seeds_assistant.ask("Does the U.S. plan to adjust its nuclear posture?")
+    assert "no need to adjust" in answer.text
+    assert "nuclear posture" in answer.text
+
+
 def test_which_gets_the_sentence_when_no_phrase_is_clearly_of_the_kind(
     seeds_assistant: Assistant,
 ) -> None:

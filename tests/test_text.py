@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from index.load import read_text
-from qa.answer import phrases
+from qa.answer import phrases, rest_phrase
 from qa.question import Question
 from qa.text import clause_spans, content_terms, numbers, sentence_spans
 
@@ -79,3 +79,33 @@ def test_phrases_are_runs_of_content_words_without_participles_at_the_ends() -> 
         "battery",
         "anti-personnel mines",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "rest"),
+    [
+        (
+            "What did he accuse the Biden administration of?",
+            "He accused the Biden administration of prioritizing profits over diplomacy.",
+            "prioritizing profits over diplomacy",
+        ),
+        # After the last question word only "dies" is left: the fuller run wins.
+        (
+            "What happens to the mines once their battery runs out?",
+            "the mines become inoperative once the battery dies",
+            "become inoperative",
+        ),
+        # A clause break ends the answer, and a dangling "-ing" word is dropped.
+        (
+            "What did Putin update?",
+            "Putin updated the doctrine to lower the bar for using, officials said",
+            "doctrine to lower the bar",
+        ),
+        ("What did Putin update?", "Nothing here names the question's words.", None),
+    ],
+)
+def test_rest_phrase_is_what_a_span_says_past_the_question(
+    question: str, span: str, rest: str | None
+) -> None:
+    found = rest_phrase(Question.parse(question), span)
+    assert (span[found[0] : found[1]] if found else None) == rest
