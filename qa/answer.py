@@ -79,6 +79,7 @@ _STATEMENT = re.compile(
 )
 #: What ends the words that answer after a question's words: a clause break.
 _BREAK = re.compile(r"[,;:.!?\n]|\s[-–—]\s|—")
+#: A word that ends no noun phrase ("powered" in "electric fuse powered by").
 _PARTICIPLE = re.compile(r"[a-z]{2,}(?:ed|ing)")
 #: A word that leaves a phrase hanging when it ends it ("the threshold for using").
 _GERUND = re.compile(r"[a-z]{2,}ing")
