@@ -111,6 +111,15 @@ NUMBER_WINDOW = 3
 SOFT_MATCH = 0.7
 #: How much a sentence's context counts towards its coverage of the question.
 CONTEXT_SHARE = 0.8
+#: The question kinds answered by what a span says past the question's words, and what
+#: those words must hold for that kind: a place after "in", "on"... for "where".
+_REST_KINDS: dict[Kind, re.Pattern[str] | None] = {
+    Kind.OTHER: None,
+    Kind.PLACE: re.compile(
+        r"\b(?:in|on|at|into|inside|across|near|within|throughout)\s+(?:the\s+)?"
+        r"(?:[A-Z]|(?i:\w+\s+)?(?i:territory|region|areas?|border|front|city|country)\b)"
+    ),
+}
 #: A phrase answers a "which X" question alone when its similarity to X is at least this...
 TYPED_MATCH = 0.6
 #: ...and this much above any other phrase of the sentence.
@@ -305,13 +314,13 @@ class ExtractiveAnswerer:
 
     def _narrow(self, q: Question, s: _Scored) -> Span:
         """The shortest span that answers: a typed phrase, else the best run of clauses, cut
-        down to what it says past the question's own words when the question asks "what"."""
+        down to what it says past the question's own words for "what" and "where"."""
         phrase = self._answer_phrase(q, s)
         if phrase is not None:
             return phrase
         a, b = self._clause_run(q, s)
-        if q.kind is Kind.OTHER and not q.asked_for:
-            rest = rest_phrase(q, self._texts[s.source][a:b])
+        if q.kind in _REST_KINDS and not q.asked_for:
+            rest = rest_phrase(q, self._texts[s.source][a:b], _REST_KINDS[q.kind])
             if rest is not None:
                 return a + rest[0], a + rest[1]
         return a, b
@@ -539,12 +548,12 @@ def phrases(span: str) -> list[Span]:
     return [(run[0].start(), run[-1].end()) for run in runs if run]
 
 
-def rest_phrase(q: Question, span: str) -> Span | None:
+def rest_phrase(q: Question, span: str, needs: re.Pattern[str] | None = None) -> Span | None:
     """What a span says past the question's own words: the words right after the last
     question word, up to the next question word or clause break ("accused the Biden
     administration of [prioritizing profits…]"), or, when those hold a single content word,
     the fullest such run after any question word ("the mines [become inoperative] once the
-    battery dies"). Offsets are into ``span``."""
+    battery dies"). Only runs that ``needs`` finds in count. Offsets are into ``span``."""
     terms = set(q.terms)
     words = list(TOKEN.finditer(span))
     asked = [_matches(stem(normalize_token(w.group(0))), terms) for w in words]
@@ -557,6 +566,8 @@ def rest_phrase(q: Question, span: str) -> Span | None:
             if asked[j] or _BREAK.search(span[words[j - 1].end() : words[j].start()]):
                 break
             run.append(words[j])
+        if not run or (needs and not needs.search(span[run[0].start() : run[-1].end()])):
+            continue
         while run and normalize_token(run[0].group(0)) in STOPWORDS:
             run.pop(0)
         while run and (

@@ -105,6 +105,8 @@ def test_who_and_which_are_answered_by_the_name_alone(
             "What do allies fear Biden's escalation leaves the incoming administration with?",
             "fewer options for diplomacy",
         ),
+        # "where": only a run naming a place after "in", "on"... counts.
+        ("Where is Russia's offensive that the West wants to counter?", "Eastern Europe"),
     ],
 )
 def test_what_is_answered_by_what_the_source_says_past_the_question(
