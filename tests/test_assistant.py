@@ -69,7 +69,7 @@ def test_sources_that_differ_are_each_quoted_with_their_own_citation(
 
 
 @pytest.mark.parametrize(
-    ("question", "person"),
+    ("question", "phrase"),
     [
         ("Who criticised the decision?", "Donald Trump Jr."),
         (
@@ -82,20 +82,7 @@ def test_sources_that_differ_are_each_quoted_with_their_own_citation(
         # An outlet must be named where the sentence speaks of reporting, not just any name
         # ("Great Britain", "Storm Shadow" were given before).
         ("Which newspaper confirmed the missile authorizations?", "Le Figaro"),
-    ],
-)
-def test_who_and_which_are_answered_by_the_name_alone(
-    seeds_assistant: Assistant, question: str, person: str
-) -> None:
-    answer = seeds_assistant.ask(question)
-    assert answer.text == person
-    assert answer.citations[0].quote == person
-    assert_grounded(seeds_assistant, answer)
-
-
-@pytest.mark.parametrize(
-    ("question", "rest"),
-    [
+        # Other "what" questions: what the source says past the question's words.
         (
             "What did the Biden administration approve the transfer of?",
             "anti-personnel mines to Ukraine",
@@ -109,12 +96,12 @@ def test_who_and_which_are_answered_by_the_name_alone(
         ("Where is Russia's offensive that the West wants to counter?", "Eastern Europe"),
     ],
 )
-def test_what_is_answered_by_what_the_source_says_past_the_question(
-    seeds_assistant: Assistant, question: str, rest: str
+def test_answers_are_the_phrase_alone_with_the_citation_narrowed_to_it(
+    seeds_assistant: Assistant, question: str, phrase: str
 ) -> None:
     answer = seeds_assistant.ask(question)
-    assert answer.text == rest
-    assert answer.citations[0].quote == rest
+    assert answer.text == phrase
+    assert answer.citations[0].quote == phrase
     assert_grounded(seeds_assistant, answer)
 
 
