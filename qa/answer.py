@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -88,7 +88,8 @@ _MEDIA = re.compile(
     r"\b(news|outlet|newspaper|paper|network|media|magazine|reported|reports|according to)\b",
     re.I,
 )
-_PLACE_WORDS = re.compile(r"\b(territory|region|areas?|border|front|city|country)\b", re.I)
+_PLACE_NOUNS = r"(?:territory|region|areas?|border|front|city|country)"
+_PLACE_WORDS = re.compile(rf"\b{_PLACE_NOUNS}\b", re.I)
 _ROLE_WORDS = re.compile(
     r"\b(officials?|spokesperson|spokesman|critics?|allies|ally|administration|president"
     r"|council|outlet|government|kremlin|white house|team)\b",
@@ -117,7 +118,7 @@ _REST_KINDS: dict[Kind, re.Pattern[str] | None] = {
     Kind.OTHER: None,
     Kind.PLACE: re.compile(
         r"\b(?:in|on|at|into|inside|across|near|within|throughout)\s+(?:the\s+)?"
-        r"(?:[A-Z]|(?i:\w+\s+)?(?i:territory|region|areas?|border|front|city|country)\b)"
+        rf"(?:[A-Z]|(?i:\w+\s+)?(?i:{_PLACE_NOUNS})\b)"
     ),
 }
 #: A phrase answers a "which X" question alone when its similarity to X is at least this...
@@ -482,14 +483,22 @@ def _has_kind(q: Question, span: str) -> bool:
     if q.kind is Kind.STATEMENT:
         return bool(_STATEMENT.search(span))
     if q.kind is Kind.OUTLET:
-        return bool(_MEDIA.search(span)) and _has_kind(replace(q, kind=Kind.PERSON), span)
+        return bool(_MEDIA.search(span)) and _names_someone(q, span)
     if q.kind is Kind.PERSON:
-        new = {n for n in _names_in(span) if not _matches(n, set(q.terms) | q.names)}
-        return bool(new) or bool(_ROLE_WORDS.search(span))
+        return _names_someone(q, span)
     if q.kind is Kind.PLACE:
-        new = {n for n in _names_in(span) if not _matches(n, set(q.terms) | q.names)}
-        return bool(new) or bool(_PLACE_WORDS.search(span))
+        return _has_new_name(q, span) or bool(_PLACE_WORDS.search(span))
     return True
+
+
+def _has_new_name(q: Question, span: str) -> bool:
+    """Whether a span names someone or somewhere the question does not."""
+    known = set(q.terms) | q.names
+    return any(not _matches(n, known) for n in _names_in(span))
+
+
+def _names_someone(q: Question, span: str) -> bool:
+    return _has_new_name(q, span) or bool(_ROLE_WORDS.search(span))
 
 
 def count_phrase(q: Question, span: str) -> Span | None:

@@ -26,6 +26,7 @@ class Kind(Enum):
     OTHER = "other"
 
 
+_AUX = r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)"
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.DURATION, re.compile(r"\bhow (long|soon)\b|\bfor how long\b|\bwhat period\b")),
     (
@@ -82,15 +83,11 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     ),
     (
         Kind.YES_NO,
-        re.compile(
-            r"^(so |and |but )?(is|are|was|were|do|does|did|has|have|had|can|could|will|would"
-            r"|should)\b"
-        ),
+        re.compile(rf"^(so |and |but )?{_AUX}\b"),
     ),
 ]
 
 
-_AUX = r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)"
 _PHRASE = r"(?P<noun>[a-z][\w\s.'’-]*?)"
 #: "What kind of weapon has...", "Which military alliance does...", "Which outlet confirmed...":
 #: the noun a question names its answer by.
