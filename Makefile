@@ -3,19 +3,27 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 QA      := $(VENV)/bin/qa
 SOURCES ?= seeds
-STAMP   := $(VENV)/.installed
+# Two installs, each with its stamp: what the chat needs, and that plus the LLM extra
+# (llama.cpp built from source, minutes of compiling) for the tests.
+STAMP      := $(VENV)/.installed-run
+STAMP_FULL := $(VENV)/.installed-full
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index chat test check lint eval bench clean browser
+.PHONY: install install-full run index chat test check lint eval bench clean browser train-reader
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# CPU torch from local disk first: an unpinned torch would pull a multi-GB CUDA build.
+	# Torch runs once, to export the embedding model to ONNX; questions never load it.
 	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(STAMP_FULL): $(STAMP)
 	# llama.cpp built for AVX2, not -march=native: its AMX kernels crash on Q4_K models on
 	# Sapphire Rapids CPUs (ggml-org/llama.cpp#20824). No cache, so no native wheel is reused.
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir \
@@ -24,6 +32,8 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 install: $(STAMP)
+
+install-full: $(STAMP_FULL)
 
 index: install
 	$(QA) index $(SOURCES)
@@ -38,15 +48,27 @@ chat: install
 browser:
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
-test: install browser
+test: install-full browser
 	OMP_NUM_THREADS=1 $(PY) -m pytest
 
-lint: install
+lint: install-full
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy qa index ui eval
 
 check: lint test
+
+bench: install-full
+	OMP_NUM_THREADS=1 $(PY) bench/core.py
+
+# The reader (qa/models/reader/): train (resumable, checkpoints in .cache/reader-train/),
+# export to int8 ONNX, calibrate its no-answer threshold, measure it on held-out articles.
+SQUAD_DIR ?= ../shared/data/squad
+train-reader: install-full
+	$(PY) -m qa.train train --squad-dir $(SQUAD_DIR)
+	$(PY) -m qa.train export
+	$(PY) -m qa.train calibrate --squad-dir $(SQUAD_DIR)
+	$(PY) -m qa.train measure --squad-dir $(SQUAD_DIR)
 
 clean:
 	rm -rf .qa-index .pytest_cache .mypy_cache .ruff_cache

@@ -311,6 +311,9 @@ class ItemScore:
     exact_match: float
     token_f1: float
     containment: float
+    squad_exact: float
+    """SQuAD 2.0's exact match: abstaining is the right answer to an unanswerable item."""
+    squad_f1: float
     citation_precision: float
     citation_recall: float
     groundedness: Groundedness
@@ -408,13 +411,17 @@ def score_row(row: EvalRow) -> ItemScore:
         else groundedness(answer.text, [c.quote for c in answer.citations])
     )
     if not item.answerable:
-        return ItemScore(row, NAN, NAN, NAN, NAN, NAN, grounded, hit_rank=None)
+        right = float(answer.abstained)
+        return ItemScore(row, NAN, NAN, NAN, right, right, NAN, NAN, grounded, hit_rank=None)
     said = "" if answer.abstained else answer.text  # an abstention is never a right answer
+    exact, f1 = exact_match(said, item.golds), token_f1(said, item.golds)
     return ItemScore(
         row,
-        exact_match=exact_match(said, item.golds),
-        token_f1=token_f1(said, item.golds),
+        exact_match=exact,
+        token_f1=f1,
         containment=containment(said, item.golds),
+        squad_exact=exact,
+        squad_f1=f1,
         citation_precision=citation_precision(answer.citations, item.evidence),
         citation_recall=citation_recall(answer.citations, item.evidence),
         groundedness=grounded,
@@ -433,13 +440,18 @@ class Metrics:
     answerable: int
     exact_match: float
     token_f1: float
+    """Over answerable items: SQuAD 2.0's "HasAns F1"."""
     answer_containment: float
+    squad_exact: float
+    squad_f1: float
+    """SQuAD 2.0's F1 over all items: an abstention scores 1 on an unanswerable item, 0 else."""
     citation_precision: float
     citation_recall: float
     groundedness: float
     abstention_precision: float
     """Share of abstentions that were right (the item is unanswerable)."""
     abstention_recall: float
+    """SQuAD 2.0's "NoAns accuracy"."""
     abstention_recall_on_topic: float
     abstention_recall_off_topic: float
     abstention_rate: float
@@ -499,6 +511,8 @@ def summarize(scores: Sequence[ItemScore]) -> Metrics:
         exact_match=nanmean(s.exact_match for s in scores),
         token_f1=nanmean(s.token_f1 for s in scores),
         answer_containment=nanmean(s.containment for s in scores),
+        squad_exact=nanmean(s.squad_exact for s in scores),
+        squad_f1=nanmean(s.squad_f1 for s in scores),
         citation_precision=nanmean(s.citation_precision for s in scores),
         citation_recall=nanmean(s.citation_recall for s in scores),
         groundedness=nanmean(s.groundedness.share for s in scores),

@@ -13,6 +13,7 @@ from qa.errors import ConfigError
 #: The Markdown report's tables: one per metric family, a row per category.
 TABLES: dict[str, tuple[str, ...]] = {
     "Answer correctness (answerable items)": ("exact_match", "token_f1", "answer_containment"),
+    "SQuAD 2.0 (all items; abstaining is right on unanswerable ones)": ("squad_exact", "squad_f1"),
     "Citations (answerable items)": ("citation_precision", "citation_recall"),
     "Groundedness (answers given)": ("groundedness",),
     "Abstention": (
@@ -161,10 +162,15 @@ def summary(report: EvalReport, out_dir: str | Path) -> str:
         "median_answer_words",
     )
     figures = [f"{n}={fmt(n, float(getattr(m, n)))}" for n in shown]
+    squad = (
+        f"EM={fmt('', m.squad_exact)}  F1={fmt('', m.squad_f1)}  "
+        f"HasAns F1={fmt('', m.token_f1)}  NoAns accuracy={fmt('', m.abstention_recall)}"
+    )
     lines = [
         f"eval: {m.items} items ({m.answerable} answerable)",
         "  " + "  ".join(figures[:5]),
         "  " + "  ".join(figures[5:]),
+        "  SQuAD 2.0: " + squad,
         f"report: {Path(out_dir) / 'report.md'}",
     ]
     lines += [f"FAIL {s}" for s in report.shortfalls]

@@ -48,8 +48,9 @@ def default_out_dir(now: datetime | None = None) -> Path:
     return Path("runs") / (now or datetime.now(UTC)).strftime("eval-%Y%m%dT%H%M%SZ")
 
 
-def load_thresholds(pyproject: str | Path | None = None) -> dict[str, float]:
-    """``[tool.qa.eval]`` of the repo's pyproject.toml; no file or no table means no thresholds."""
+def load_thresholds(pyproject: str | Path | None = None, table: str = "eval") -> dict[str, float]:
+    """``[tool.qa.<table>]`` of the repo's pyproject.toml (``eval`` for the gold sets,
+    ``eval-squad`` for SQuAD articles); no file or no table means no thresholds."""
     path = Path(pyproject) if pyproject is not None else PYPROJECT
     try:
         with open(path, "rb") as f:
@@ -58,14 +59,14 @@ def load_thresholds(pyproject: str | Path | None = None) -> dict[str, float]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    table: Any = config.get("tool", {}).get("qa", {}).get("eval", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"[tool.qa.eval] in {path} must be a table")
-    for key, value in table.items():
+    found: Any = config.get("tool", {}).get("qa", {}).get(table, {})
+    if not isinstance(found, dict):
+        raise ConfigError(f"[tool.qa.{table}] in {path} must be a table")
+    for key, value in found.items():
         threshold_metric(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"[tool.qa.eval] {key} in {path} must be a number, got {value!r}")
-    return {key: float(value) for key, value in table.items()}
+            raise ConfigError(f"[tool.qa.{table}] {key} in {path} must be a number, got {value!r}")
+    return {key: float(value) for key, value in found.items()}
 
 
 def ask_all(

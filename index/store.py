@@ -70,11 +70,15 @@ def open_client(settings: Settings) -> Any:
 
 
 class ChunkStore:
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, cache_dir: Path | None = None) -> None:
         self._collection = collection
+        self.cache_dir = cache_dir
+        """Where indexes derived from the chunks are saved; None: nowhere, built on each open."""
 
     @classmethod
-    def open(cls, client: Any, name: str, fingerprint: dict[str, Any]) -> ChunkStore:
+    def open(
+        cls, client: Any, name: str, fingerprint: dict[str, Any], cache_dir: Path | None = None
+    ) -> ChunkStore:
         """Open the collection, recreating it when it was built with other settings."""
         metadata = {"hnsw:space": "cosine", "schema": SCHEMA, **fingerprint}
         try:
@@ -92,7 +96,7 @@ class ChunkStore:
                 f"the index collection {name} cannot be opened ({exc}); "
                 f"delete the index folder and run `qa index` again to rebuild it"
             ) from None
-        return cls(collection)
+        return cls(collection, cache_dir)
 
     def count(self) -> int:
         return int(self._collection.count())
@@ -102,8 +106,9 @@ class ChunkStore:
         while True:
             page = self._collection.get(include=include, limit=_PAGE, offset=offset)
             ids = page["ids"]
+            metas = page.get("metadatas") or [{}] * len(ids)
             docs = page.get("documents") or [None] * len(ids)
-            yield from zip(ids, page["metadatas"], docs, strict=True)
+            yield from zip(ids, metas, docs, strict=True)
             if len(ids) < _PAGE:
                 return
             offset += _PAGE
@@ -121,6 +126,15 @@ class ChunkStore:
             else:  # rows of two versions of one file: never complete
                 seen[source] = FileState(sha, -1, prev.stored + 1, prev.indexed_at)
         return seen
+
+    def content_key(self) -> str:
+        """A digest of the chunks held: an index derived from them is valid while it is the same.
+
+        A chunk's id hashes its source, offsets and text, so the same ids mean the same
+        chunks; only the ids are read.
+        """
+        ids = sorted(chunk_id for chunk_id, _, _ in self._rows([]))
+        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
     def chunks(self) -> list[Chunk]:
         """Every stored chunk, in source order: what the lexical index is built from."""

@@ -124,7 +124,10 @@ def sync_index(
         "chunk_overlap": settings.chunk_overlap,
     }
     with index_lock(settings.index_dir):
-        store = ChunkStore.open(open_client(settings), collection_name(root), fingerprint)
+        name = collection_name(root)
+        # A Chroma server keeps the sources' text off this machine: so does the lexical index.
+        cache_dir = None if settings.chroma_url else settings.index_dir / f"{name}.cache"
+        store = ChunkStore.open(open_client(settings), name, fingerprint, cache_dir)
         states = store.file_states()
         current = {d.path for d in docs}
         removed = sorted(set(states) - current)

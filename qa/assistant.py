@@ -10,17 +10,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.embed import Embedder, SentenceTransformerEmbedder
+from index.embed import Embedder, default_embedder
 from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
 from index.store import ChunkStore
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
-from qa.answer import Answerer, Draft, ExtractiveAnswerer
+from qa.answer import Answerer, Draft, ReaderAnswerer
 from qa.errors import ConfigError, InvalidQuestion, QAError, SourceFileError, SourcesError
 from qa.llm import CheckedDraft, LLMAnswerer, open_llm
+from qa.read import shared_reader
 from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
-from qa.types import Answer
+from qa.types import Answer, Passage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -90,7 +91,7 @@ class Assistant:
         self._texts: dict[str, str] = {source_name(root, d.path): d.text for d in docs}
         self._store = store
         self._retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
-        extractive = ExtractiveAnswerer(self._texts, embedder, settings.abstain_below)
+        extractive = ReaderAnswerer(self._texts, shared_reader(), settings.abstain_below)
         self._answerer: Answerer = (
             extractive
             if settings.llm == "none"
@@ -109,7 +110,7 @@ class Assistant:
         """Open (building or refreshing as needed) the index of ``sources``."""
         settings = settings or Settings.from_env()
         root = Path(sources)
-        embedder = embedder or SentenceTransformerEmbedder(settings.embed_model)
+        embedder = embedder or default_embedder(settings.embed_model)
         store, docs, report = sync_index(root, settings, embedder, progress=progress)
         return cls(root, settings, embedder, docs, report, store)
 
@@ -206,6 +207,11 @@ class Assistant:
         except QAError:
             write_excluded(self.settings, self.root, excluded)
             raise
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+        """The passages an answer to ``question`` would be read from, best first."""
+        question = check_question(question, self.settings.max_question_chars)
+        return self._retriever.retrieve(question, top_k)
 
     def ask_stream(
         self, question: str, history: Sequence[Mapping[str, str]] = (), top_k: int | None = None

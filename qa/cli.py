@@ -40,16 +40,20 @@ def assistant_from_args(args: argparse.Namespace, progress: bool = False) -> Ass
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.embed import SentenceTransformerEmbedder
+    """A skipped file is a warning: the rest is indexed and the exit code is 0.
+
+    Nothing readable at all, or any failure, is an error (exit 2).
+    """
+    from index.embed import default_embedder
     from index.sync import sync_index
 
     settings = settings_from_args(args)
-    embedder = SentenceTransformerEmbedder(settings.embed_model)
+    embedder = default_embedder(settings.embed_model)
     _, _, report = sync_index(Path(args.sources), settings, embedder, progress=not args.quiet)
     for skipped in report.skipped:
         print(f"qa: warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     print(f"indexed {args.sources}: {report.summary()}")
-    return EXIT_USAGE if report.skipped else 0
+    return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -125,7 +129,12 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(mount_eval: bool = True) -> argparse.ArgumentParser:
+    """``qa``'s parser; without ``mount_eval``, ``eval`` is listed but has no options.
+
+    Importing the eval package loads the whole answering stack (over a second), which
+    ``qa --help`` and the other commands must not wait for.
+    """
     parser = argparse.ArgumentParser(
         prog="qa", description="Grounded answers over a folder of sources."
     )
@@ -145,17 +154,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", parents=[common], help="chat in the terminal, with follow-ups")
     p.set_defaults(func=cmd_chat)
 
-    from eval.cli import add_eval_command
     from ui.serve import add_serve_command
 
-    add_eval_command(sub, [common])
+    if mount_eval:
+        from eval.cli import add_eval_command
+
+        add_eval_command(sub, [common])
+    else:
+        sub.add_parser("eval", help="score answers on the gold set (options: qa eval -h)")
     add_serve_command(sub, [common])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(mount_eval=command == "eval").parse_args(argv)
     if getattr(args, "folder", None):
         args.sources = args.folder
     func: Callable[[argparse.Namespace], int] = args.func

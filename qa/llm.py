@@ -5,11 +5,11 @@ Any LLM that llama-index can drive plugs in: a GGUF file run in-process
 (``openai-like:http://host:port/v1``: vLLM, llama.cpp server, LM Studio, Ollama,
 OpenAI). The model sees the retrieved passages narrowed to their sentences and
 numbered; each sentence it writes is checked with :func:`qa.verify.check_sentence`
-against the sentences of the passages it cites, and must rest on a sentence the
-extractive scorer finds answers the question. Other sentences are removed (and
-recorded with the reason); when none is left the extractive answer is given instead.
-Whether to answer at all is the extractive answerer's calibrated decision, so an
-LLM never answers what the sources do not hold.
+against the sentences of the passages it cites, and must rest on a sentence holding a
+span the reader (:mod:`qa.read`) is confident answers the question. Other sentences are
+removed (and recorded with the reason); when none is left the reader's answer is given
+instead. Whether to answer at all is the reader's calibrated decision, so an LLM never
+answers what the sources do not hold.
 """
 
 from __future__ import annotations
@@ -176,13 +176,20 @@ def number_passages(
     return numbered
 
 
-def sentence_passages(numbered: Sequence[Numbered], texts: Mapping[str, str]) -> list[Passage]:
-    """One passage per offered sentence: what the extractive fallback may quote."""
-    return [
-        Passage(n.source, a, b, texts[n.source][a:b], n.score)
-        for n in numbered
-        for a, b in n.sentences
-    ]
+def offered_passages(numbered: Sequence[Numbered], texts: Mapping[str, str]) -> list[Passage]:
+    """The offered sentences as passages for the reader: each run of adjacent sentences one
+    passage, so the reader keeps their context but never sees an instruction-like one."""
+    out: list[Passage] = []
+    for n in numbered:
+        text = texts[n.source]
+        runs: list[list[int]] = []
+        for a, b in n.sentences:
+            if runs and not text[runs[-1][1] : a].strip():
+                runs[-1][1] = b
+            else:
+                runs.append([a, b])
+        out += [Passage(n.source, a, b, text[a:b], n.score) for a, b in runs]
+    return out
 
 
 def build_prompt(question: str, numbered: Sequence[Numbered], texts: Mapping[str, str]) -> str:
@@ -337,7 +344,7 @@ class LLMAnswerer:
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | CheckedDraft]:
         """Yield the text as the LLM writes it, then the verified draft."""
         evidence = number_passages(passages, self._texts, len(passages))
-        fallback = self._extractive.answer(question, sentence_passages(evidence, self._texts))
+        fallback = self._extractive.answer(question, offered_passages(evidence, self._texts))
         if fallback.abstained:
             yield CheckedDraft(fallback.text, (), True, fallback.confidence, fallback.agreement)
             return

@@ -1,4 +1,4 @@
-"""Text helpers shared by the answerer, the verifier and the eval suite: spans and terms.
+"""Text helpers shared by the answerer, the verifier and the LLM path: sentences and terms.
 
 Everything returns offsets into the text it is given, so a span found here can
 become a :class:`~qa.types.Citation` without any rebuilding of text.
@@ -18,7 +18,6 @@ _ABBREVIATIONS = frozenset(
     "u.s u.k e.g i.e jan feb mar apr aug sept sep oct nov dec".split()
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
-_CLAUSE_BREAK = re.compile(r"\s*(?:[;:]|,(?!\d{3})|\s[-–—]\s|—)\s*")
 TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
 
 STOPWORDS = frozenset(
@@ -33,19 +32,6 @@ STOPWORDS = frozenset(
     anything something thing things much many long kind sort really still ever us s upon onto
     toward towards via""".split()
 )
-#: Demonyms and seats of government, folded into the country a reader means by them.
-_PLACE_ALIASES = {
-    **dict.fromkeys(["u.s.", "usa", "america", "american", "americans", "washington"], "usa"),
-    **dict.fromkeys(["ukrainian", "ukrainians", "kyiv", "kiev"], "ukraine"),
-    **dict.fromkeys(["russian", "russians", "moscow"], "russia"),
-    **dict.fromkeys(["british", "britons", "london", "uk", "u.k."], "britain"),
-    **dict.fromkeys(["french", "paris"], "france"),
-    **dict.fromkeys(["korean", "koreans", "pyongyang"], "korea"),
-    **dict.fromkeys(["chinese", "beijing"], "china"),
-    **dict.fromkeys(["german", "germans", "berlin"], "germany"),
-    **dict.fromkeys(["european", "europeans"], "europe"),
-}
-
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -65,18 +51,6 @@ def sentence_spans(text: str) -> list[Span]:
     return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
 
 
-def clause_spans(text: str, start: int, end: int) -> list[Span]:
-    """The clauses of one sentence, split at commas, semicolons, colons and dashes."""
-    spans: list[Span] = []
-    begin = start
-    for brk in _CLAUSE_BREAK.finditer(text, start, end):
-        if brk.start() > begin:
-            spans.append((begin, brk.start()))
-        begin = brk.end()
-    spans.append((begin, end))
-    return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
-
-
 def strip_span(text: str, start: int, end: int) -> Span:
     """Narrow a span past white space and trailing commas or semicolons."""
     while start < end and text[start].isspace():
@@ -93,12 +67,12 @@ def tokens(text: str) -> list[str]:
 
 def normalize_token(token: str) -> str:
     low = token.lower()
-    if token == "US":
-        return "usa"
+    if token == "US":  # the country, written as "U.S." elsewhere; not the pronoun
+        return "u.s."
     if low[:1].isdigit() or low[:1] in "$£€":
         return low.replace(",", "").strip("$£€%")
     low = re.sub(r"[’']s$", "", low).replace("’", "'")
-    return _PLACE_ALIASES.get(low, low)
+    return low
 
 
 @lru_cache(maxsize=65536)
@@ -125,14 +99,3 @@ def content_words(text: str) -> list[tuple[str, str]]:
 def numbers(text: str) -> set[str]:
     """Numbers written with digits, normalised (``10,000`` -> ``10000``)."""
     return {normalize_token(t) for t in tokens(text) if t.lstrip("$£€")[:1].isdigit()}
-
-
-def proper_names(text: str) -> set[str]:
-    """Capitalised words that are not the first word of a sentence, stemmed."""
-    names = set()
-    for a, b in sentence_spans(text) or [(0, len(text))]:
-        words = tokens(text[a:b])
-        for i, word in enumerate(words):
-            if i and word[:1].isupper() and normalize_token(word) not in STOPWORDS:
-                names.add(stem(normalize_token(word)))
-    return names

@@ -86,7 +86,8 @@ class Answer:
     sources give different accounts: the text then holds each one's, each with its citation);
     empty when abstained."""
     confidence: float = 0.0
-    """How well the best span answers (0 to 1); below ``Settings.abstain_below`` it abstains."""
+    """How sure the reader is that its best span answers (0 to 1, 0.5 at its calibrated
+    threshold); below ``Settings.abstain_below`` it abstains."""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     removed: tuple[Removed, ...] = ()
     """LLM sentences left out of ``text`` (LLM mode)."""

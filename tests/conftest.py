@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import SentenceTransformerEmbedder
+from index.embed import OnnxEmbedder
 from qa import Assistant, Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,13 +61,14 @@ def serving(
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+def embedder() -> OnnxEmbedder:
+    """The app's embedder: the packaged model run by onnxruntime."""
+    return OnnxEmbedder()
 
 
 @pytest.fixture(scope="session")
 def seeds_assistant(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder
 ) -> Iterator[Assistant]:
     """One assistant over the real seeds folder, shared by the read-only tests."""
     before = tree_digest(SEEDS)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from index.embed import OnnxEmbedder
 from qa import Answer, Assistant, Citation, InvalidQuestion, Settings
 from qa.errors import SourceFileError
+from qa.text import sentence_spans
 
 
 def assert_grounded(assistant: Assistant, answer: Answer) -> None:
@@ -22,21 +24,21 @@ def assert_grounded(assistant: Assistant, answer: Answer) -> None:
         ("Who criticised the decision?", "Donald Trump Jr."),
         ("How many North Korean soldiers joined Russia's forces?", "10,000"),
         ("In which region are the North Korean troops deployed?", "Kursk"),
-        ("Which missiles did Britain and France allow Ukraine to fire?", "SCALP/Storm Shadow"),
-        ("What did Putin update in response?", "nuclear"),
-        ("Which outlet confirmed the authorizations align with Western strategy?", "Le Figaro"),
+        ("Which missiles did Britain and France allow Ukraine to fire?", "Storm Shadow"),
     ],
 )
-def test_factual_questions_are_answered_with_a_citation_holding_the_fact(
+def test_factual_questions_are_answered_by_a_span_cited_in_its_sentence(
     seeds_assistant: Assistant, question: str, fact: str
 ) -> None:
     answer = seeds_assistant.ask(question)
     assert not answer.abstained
-    assert answer.citations
     assert fact in answer.text
-    assert any(fact in c.quote for c in answer.citations)
     assert_grounded(seeds_assistant, answer)
-    assert len(answer.text.split()) <= 60
+    first = answer.citations[0]
+    assert answer.text in first.quote, "the answer is a span of its first citation"
+    text = seeds_assistant.source_text(first.source)
+    assert (first.start, first.end) in sentence_spans(text), "and that citation is a sentence"
+    assert len(answer.text.split()) <= 12
 
 
 def test_a_fact_both_sources_state_cites_both(seeds_assistant: Assistant) -> None:
@@ -47,90 +49,6 @@ def test_a_fact_both_sources_state_cites_both(seeds_assistant: Assistant) -> Non
     }
     assert all("hours" in c.quote for c in answer.citations)
     assert answer.agreement == "agree"
-
-
-def test_a_second_source_is_cited_only_when_it_holds_the_answer(
-    seeds_assistant: Assistant,
-) -> None:
-    answer = seeds_assistant.ask(
-        "Why had the U.S. long been reluctant to supply anti-personnel mines?"
-    )
-    assert "enduring dangers" in answer.text
-    assert all("danger" in c.quote for c in answer.citations)
-
-
-def test_sources_that_differ_are_each_quoted_with_their_own_citation(
-    seeds_assistant: Assistant,
-) -> None:
-    answer = seeds_assistant.ask("How did the NSC react to Russia's nuclear moves?")
-    assert answer.agreement == "differ"
-    assert len({c.source for c in answer.citations}) == 2
-    assert all(c.quote in answer.text for c in answer.citations)
-
-
-@pytest.mark.parametrize(
-    ("question", "phrase"),
-    [
-        ("Who criticised the decision?", "Donald Trump Jr."),
-        (
-            "Who said the mine authorization was prompted by the North Korean deployment?",
-            "Senior U.S. officials",
-        ),
-        ("Which news network reported the approval of the mines?", "Fox News"),
-        ("What kind of phase has the conflict entered?", "dangerous new phase"),
-        ("What kind of fuse do the mines use?", "electric fuse"),
-        # An outlet must be named where the sentence speaks of reporting, not just any name
-        # ("Great Britain", "Storm Shadow" were given before).
-        ("Which newspaper confirmed the missile authorizations?", "Le Figaro"),
-        # Other "what" questions: what the source says past the question's words.
-        (
-            "What did the Biden administration approve the transfer of?",
-            "anti-personnel mines to Ukraine",
-        ),
-        ("What did Putin lower?", "threshold for using nuclear weapons"),
-        (
-            "What do allies fear Biden's escalation leaves the incoming administration with?",
-            "fewer options for diplomacy",
-        ),
-        # "where": only a run naming a place after "in", "on"... counts.
-        ("Where is Russia's offensive that the West wants to counter?", "Eastern Europe"),
-    ],
-)
-def test_answers_are_the_phrase_alone_with_the_citation_narrowed_to_it(
-    seeds_assistant: Assistant, question: str, phrase: str
-) -> None:
-    answer = seeds_assistant.ask(question)
-    assert answer.text == phrase
-    assert answer.citations[0].quote == phrase
-    assert_grounded(seeds_assistant, answer)
-
-
-def test_a_yes_no_question_keeps_its_clause(seeds_assistant: Assistant) -> None:
-    answer = seeds_assistant.ask("Does the U.S. plan to adjust its nuclear posture?")
-    assert "no need to adjust" in answer.text
-    assert "nuclear posture" in answer.text
-
-
-def test_which_gets_the_sentence_when_no_phrase_is_clearly_of_the_kind(
-    seeds_assistant: Assistant,
-) -> None:
-    # "military alliance" is about as close to "Western missile strikes" as to "NATO".
-    answer = seeds_assistant.ask("Which military alliance does Putin say joined the war?")
-    assert "NATO" in answer.text
-    assert len(answer.text.split()) > 5
-
-
-def test_a_source_differs_only_with_its_own_answer_of_the_asked_kind(
-    seeds_assistant: Assistant,
-) -> None:
-    history = [
-        {"role": "user", "content": "Which missiles did Britain and France allow Ukraine to fire?"},
-        {"role": "assistant", "content": "SCALP/Storm Shadow missiles."},
-    ]
-    answer = seeds_assistant.ask("Which outlet confirmed it?", history=history)
-    # The other article names no outlet for this; its "Storm Shadow" is no other account.
-    assert answer.text == "Le Figaro"
-    assert answer.agreement == "single"
 
 
 @pytest.mark.parametrize(
@@ -230,3 +148,29 @@ def test_uploads_are_checked_saved_and_answerable(
     assistant.remove_source(name)
     assert name not in assistant.texts and (sources / "notes.txt").exists()
     assert [s.name for s in assistant.sources()] == sorted(assistant.texts)
+
+
+def test_sources_that_agree_are_cited_together_and_those_that_differ_are_both_shown(
+    tmp_path: Path, settings: Settings, embedder: OnnxEmbedder
+) -> None:
+    folder = tmp_path / "bridge"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "The Harbour Bridge was designed by Ralph Freeman. It opened in March 1932, after "
+        "eight years of work, and carried trams until 1958.\n",
+        encoding="utf-8",
+    )
+    (folder / "b.txt").write_text(
+        "Local papers praised the new crossing. Its designer, Ralph Freeman, was an English "
+        "engineer. Traffic first crossed the bridge in 1934, two years late.\n",
+        encoding="utf-8",
+    )
+    qa = Assistant.open(folder, settings, embedder=embedder)
+    agree = qa.ask("Who designed the bridge?")
+    assert agree.text == "Ralph Freeman" and agree.agreement == "agree"
+    assert {c.source for c in agree.citations} == {"bridge/a.txt", "bridge/b.txt"}
+    differ = qa.ask("When did the bridge open?")
+    assert differ.agreement == "differ"
+    assert "1932" in differ.text and "1934" in differ.text
+    assert {c.source for c in differ.citations} == {"bridge/a.txt", "bridge/b.txt"}
+    assert qa.ask("What colour is the bridge painted?").abstained

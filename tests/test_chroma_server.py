@@ -16,7 +16,7 @@ import pytest
 
 from eval.metrics import load_gold
 from eval.run import DEFAULT_GOLD, run_eval
-from index.embed import SentenceTransformerEmbedder
+from index.embed import OnnxEmbedder
 from index.store import collection_name, open_client
 from index.sync import sync_index
 from qa import Assistant, Settings
@@ -70,7 +70,7 @@ def stored(settings: Settings, root: Path) -> dict[str, tuple[str, str]]:
 
 
 def test_server_mode_uses_the_server_and_leaves_only_the_lock_in_index_dir(
-    chroma_url: str, tmp_path: Path, embedder: SentenceTransformerEmbedder
+    chroma_url: str, tmp_path: Path, embedder: OnnxEmbedder
 ) -> None:
     sources = tmp_path / "src"
     shutil.copytree(SEEDS, sources)
@@ -80,9 +80,7 @@ def test_server_mode_uses_the_server_and_leaves_only_the_lock_in_index_dir(
     assert stored(settings, sources)
 
 
-def test_indexing_is_incremental(
-    backend: Settings, tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_indexing_is_incremental(backend: Settings, tmp_path: Path, embedder: OnnxEmbedder) -> None:
     sources = tmp_path / "src"
     shutil.copytree(SEEDS, sources)
     counting = CountingEmbedder(embedder)
@@ -105,7 +103,7 @@ def test_indexing_is_incremental(
 
 
 def test_answers_cite_exact_spans_and_bm25_holds_what_chroma_holds(
-    backend: Settings, seeds_copy: Path, embedder: SentenceTransformerEmbedder
+    backend: Settings, seeds_copy: Path, embedder: OnnxEmbedder
 ) -> None:
     assistant = Assistant.open(seeds_copy, backend, embedder=embedder)
     answer = assistant.ask(SEED_QUESTION)
@@ -119,7 +117,7 @@ def test_answers_cite_exact_spans_and_bm25_holds_what_chroma_holds(
 
 
 def test_unanswerable_questions_abstain(
-    backend: Settings, seeds_copy: Path, embedder: SentenceTransformerEmbedder
+    backend: Settings, seeds_copy: Path, embedder: OnnxEmbedder
 ) -> None:
     answer = Assistant.open(seeds_copy, backend, embedder=embedder).ask(UNANSWERABLE)
     assert answer.abstained and not answer.citations
@@ -127,7 +125,7 @@ def test_unanswerable_questions_abstain(
 
 @pytest.mark.slow
 def test_eval_scores_the_same_on_a_server_as_embedded(
-    chroma_url: str, seeds_copy: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+    chroma_url: str, seeds_copy: Path, tmp_path: Path, embedder: OnnxEmbedder
 ) -> None:
     gold = tmp_path / "gold.jsonl"  # every 8th item: 16 items across the categories
     lines = DEFAULT_GOLD.read_text("utf-8").splitlines(keepends=True)

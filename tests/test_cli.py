@@ -48,6 +48,50 @@ def test_index_then_reindex_reports_unchanged(tmp_path: Path) -> None:
     assert "0 added, 0 updated, 0 removed, 2 unchanged" in second.stdout
 
 
+#: What no command but ``eval`` and ``serve`` should load: it is seconds of start-up.
+NEVER_FOR_ASKING = (
+    "gradio",
+    "llama_index.llms",
+    "matplotlib",
+    "pandas",
+    "torch",
+    "transformers",
+    "sentence_transformers",
+)
+
+
+def loaded_by(argv: list[str], index: Path, heavy: tuple[str, ...]) -> list[str]:
+    """Which of the ``heavy`` modules (or their submodules) ``qa <argv>`` imports."""
+    code = (
+        "import json, sys, qa.cli\n"
+        "try:\n"
+        f"    code = qa.cli.main({argv!r})\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        f"heavy = {heavy!r}\n"
+        "found = {h for h in heavy for m in sys.modules if m == h or m.startswith(h + '.')}\n"
+        "print(json.dumps([code, sorted(found)]))\n"
+    )
+    env = {**os.environ, "QA_INDEX_DIR": str(index)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    exit_code, found = json.loads(done.stdout.splitlines()[-1])
+    assert exit_code == 0, done.stderr
+    return list(found)
+
+
+def test_help_loads_no_library_of_any_size(tmp_path: Path) -> None:
+    heavy = (*NEVER_FOR_ASKING, "llama_index", "chromadb", "onnxruntime", "numpy", "eval")
+    assert loaded_by(["--help"], tmp_path, heavy) == []
+
+
+def test_ask_loads_neither_torch_nor_the_ui_nor_an_llm_integration(tmp_path: Path) -> None:
+    assert qa("index", "seeds", "--quiet", index=tmp_path).returncode == 0  # model exported
+    question = "How long do the mines stay active?"
+    assert loaded_by(["ask", "--json", question], tmp_path, NEVER_FOR_ASKING) == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

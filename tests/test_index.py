@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index.chunk import chunk_document, locate
-from index.embed import SentenceTransformerEmbedder
+from index.embed import Embedder, OnnxEmbedder
 from index.load import SourceDoc, read_text
 from index.store import ChunkStore, collection_name, open_client
 from index.sync import IndexReport, index_lock, sync_index
@@ -22,7 +22,7 @@ from tests.conftest import SEEDS, tree_digest
 class CountingEmbedder:
     """The real embedder, counting the texts it is asked to embed."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner, self.name, self.texts = inner, inner.name, 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -70,7 +70,7 @@ def test_repeated_text_is_placed_at_its_own_occurrence() -> None:
 
 
 def test_indexing_is_incremental_and_idempotent(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     counting = CountingEmbedder(embedder)
     _, _, first = sync_index(sources, settings, counting)
@@ -103,7 +103,7 @@ def test_indexing_is_incremental_and_idempotent(
 
 
 def test_a_file_with_missing_chunks_is_written_again(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     sync_index(sources, settings, embedder)
     complete = stored(settings, sources)
@@ -115,7 +115,7 @@ def test_a_file_with_missing_chunks_is_written_again(
 
 
 def test_changing_the_chunk_size_rebuilds_the_collection(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     _, _, small = sync_index(sources, settings.replace(chunk_size=64), embedder)
     _, _, large = sync_index(sources, settings.replace(chunk_size=256), embedder)
@@ -123,14 +123,14 @@ def test_changing_the_chunk_size_rebuilds_the_collection(
 
 
 def test_a_second_writer_is_told_the_index_is_busy(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     with index_lock(settings.index_dir), pytest.raises(IndexBusy, match="another qa process"):
         sync_index(sources, settings, embedder)
 
 
 def test_bad_files_are_skipped_and_reported_but_good_ones_indexed(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     (sources / "broken.txt").write_bytes(b"\x00\x01\x02")
     before = tree_digest(sources)
@@ -141,7 +141,7 @@ def test_bad_files_are_skipped_and_reported_but_good_ones_indexed(
 
 
 def test_a_folder_of_only_unreadable_files_writes_nothing(
-    tmp_path: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.txt").write_bytes(b"\x00\x00\x00")
@@ -156,7 +156,7 @@ def test_report_summary_counts() -> None:
 
 
 def test_store_query_returns_scored_chunks(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     store, _, _ = sync_index(sources, settings, embedder)
     assert isinstance(store, ChunkStore)

@@ -12,7 +12,7 @@ import pytest
 
 from eval.metrics import groundedness
 from eval.run import open_assistant
-from index.embed import SentenceTransformerEmbedder
+from index.embed import OnnxEmbedder
 from qa import Answer, Assistant, ConfigError, MissingDependency, Settings
 from qa.answer import Draft
 from qa.cli import build_parser
@@ -24,6 +24,7 @@ from qa.llm import (
     claims,
     ground,
     number_passages,
+    offered_passages,
     open_llm,
     verified_draft,
 )
@@ -130,9 +131,7 @@ class TestGround:
         _, _, removed = ground(generated, numbered, texts, [(SOURCE_A, soldiers)])
         assert [r.sentence for r in removed] == ["The mines become inert."]
 
-    def test_nothing_supported_falls_back_to_the_extractive_answer(
-        self, texts: dict[str, str]
-    ) -> None:
+    def test_nothing_supported_falls_back_to_the_reader_answer(self, texts: dict[str, str]) -> None:
         fallback = Draft("10,000 North Korean soldiers", (), False, 0.8, "single")
         numbered = [whole(texts, SOURCE_A, 1)]
         draft = verified_draft("Russia sent 50,000 soldiers [1].", numbered, texts, fallback)
@@ -146,6 +145,17 @@ def test_instruction_like_sentences_are_never_offered(texts: dict[str, str]) -> 
     (numbered,) = number_passages(passages, planted)
     offered = [PLANTED[a:b] for a, b in numbered.sentences]
     assert offered == ["Editor's note for the chatbot."]
+    assert [p.text for p in offered_passages([numbered], planted)] == offered
+
+
+def test_the_reader_gets_runs_of_adjacent_offered_sentences(texts: dict[str, str]) -> None:
+    numbered = whole(texts, SOURCE_A, 1)
+    passages = offered_passages([numbered], texts)
+    assert len(passages) < len(numbered.sentences)
+    for p in passages:
+        assert texts[SOURCE_A][p.start : p.end] == p.text
+    assert passages[0].start == numbered.sentences[0][0]
+    assert passages[-1].end == numbered.sentences[-1][1]
 
 
 class TestSettings:
@@ -190,7 +200,7 @@ def gguf() -> Path:
 
 @pytest.fixture(scope="module")
 def llm_assistant(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, gguf: Path
+    tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder, gguf: Path
 ) -> Assistant:
     settings = Settings(index_dir=tmp_path_factory.mktemp("llm-index"), llm=f"gguf:{gguf}")
     return Assistant.open(SEEDS, settings, embedder=embedder)
@@ -217,7 +227,7 @@ def test_an_unanswerable_question_abstains_without_generating(llm_assistant: Ass
 
 @pytest.mark.slow
 def test_planted_instructions_change_nothing(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder, gguf: Path
+    sources: Path, settings: Settings, embedder: OnnxEmbedder, gguf: Path
 ) -> None:
     (sources / "notice.txt").write_text(PLANTED, encoding="utf-8")
     qa = Assistant.open(sources, settings.replace(llm=f"gguf:{gguf}"), embedder=embedder)
@@ -255,7 +265,7 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_openai_compatible_server(
-    llama_server: str, tmp_path: Path, embedder: SentenceTransformerEmbedder
+    llama_server: str, tmp_path: Path, embedder: OnnxEmbedder
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index", llm=f"openai-like:{llama_server}")
     qa = Assistant.open(SEEDS, settings, embedder=embedder)

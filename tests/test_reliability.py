@@ -23,7 +23,7 @@ import pytest
 
 import index.load
 from index.chunk import chunk_document
-from index.embed import SentenceTransformerEmbedder
+from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
 from index.load import load_folder
 from index.store import ChunkStore, collection_name, open_client
 from index.sync import sync_index
@@ -331,7 +331,7 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     with untouched(src):
         code = main(["index", str(src), "--index-dir", str(tmp_path / "i"), "--quiet"])
     out, err = capsys.readouterr()
-    assert code == 2 and "Traceback" not in err
+    assert code == 0 and "Traceback" not in err  # skipped files are warnings, the rest indexed
     prefix = "qa: warning: skipped "
     warnings = dict(
         line.removeprefix(prefix).split(": ", 1) for line in err.splitlines() if "qa: " in line
@@ -340,11 +340,24 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     assert sorted(warnings) == ["binary.txt", "blank.md", "empty.txt", "huge.txt", "link.txt"]
     assert "outside the sources folder" in warnings["link.txt"]
     assert "over the 0.1 MB limit" in warnings["huge.txt"]
-    assert "4 added" in out  # the two seeds, latin-1 and UTF-16
+    assert "4 added" in out and "5 skipped" in out  # the two seeds, latin-1 and UTF-16
+
+
+def test_a_folder_with_nothing_readable_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    code = main(["index", str(src), "--index-dir", str(tmp_path / "i"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out
+    assert err.startswith("qa: error: no readable files") and "empty.txt: has no text" in err
 
 
 def test_a_file_that_vanishes_while_loading_is_skipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: OnnxEmbedder
 ) -> None:
     src = tmp_path / "src"
     shutil.copytree(SEEDS, src)
@@ -363,7 +376,7 @@ def test_a_file_that_vanishes_while_loading_is_skipped(
 
 
 def test_a_corrupted_index_says_how_to_rebuild_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], embedder: SentenceTransformerEmbedder
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], embedder: OnnxEmbedder
 ) -> None:
     src = tmp_path / "src"
     shutil.copytree(SEEDS, src)
@@ -379,7 +392,7 @@ def test_a_corrupted_index_says_how_to_rebuild_it(
 
 
 def test_uploads_cannot_escape_the_folder_or_bring_bad_files(
-    sources: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     assistant = Assistant.open(sources, settings, embedder=embedder)
     outside = tree_digest(sources.parent)

@@ -1,0 +1,314 @@
+"""Core figures of ``qa`` beside a plain llama-index pipeline on the same folder and model.
+
+    .venv/bin/python -m bench.core            # seeds/: writes bench/results/core.md
+    .venv/bin/python -m bench.core --scale    # 442 SQuAD articles: bench/results/core-scale.md
+
+- cold ask: wall time of a fresh ``qa ask --json`` process on a built index, median of 5;
+- peak memory: the largest max-RSS of those processes (GNU time), and of the indexing one;
+- warm ask: ``Assistant.ask`` p50/p95 over the gold questions (with their chat history),
+  in one process, after one question to warm it up;
+- indexing: BERT tokens of the chunks per second of a whole ``qa index`` process on a
+  fresh index (start-up included), and as a share of the embedding model alone on the
+  same chunks in a warm process.
+
+The plain pipeline (bench/plain_llama_index.py) gets the same figures; it only
+retrieves, as llama-index does without an LLM. ``--scale`` indexes the 442 articles of
+SQuAD 1.1 train (about ten minutes) and reports how ``qa`` itself holds up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+SQUAD = REPO.parent / "shared" / "data" / "squad" / "train-v1.1.json.gz"
+SCALE_DIR = REPO / ".cache" / "bench-squad"
+QUESTION = "How long do the mines stay active?"
+GNU_TIME = "/usr/bin/time"
+COLD_RUNS = 5
+
+
+@dataclass(frozen=True)
+class Child:
+    seconds: float
+    peak_mb: float
+    stdout: str
+
+
+def run_child(argv: Sequence[str | Path]) -> Child:
+    """Run a fresh Python process from the repo: its wall time and its own peak RSS.
+
+    GNU time reads the peak: a process spawned straight from this one would count this
+    one's memory as its own, as Linux carries the high-water mark across exec.
+    """
+    if not Path(GNU_TIME).is_file():
+        raise SystemExit(f"{GNU_TIME} is missing: apt-get install time")
+    with tempfile.NamedTemporaryFile("r") as peak:
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [GNU_TIME, "-f", "%M", "-o", peak.name, sys.executable, *map(str, argv)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - t0
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv} failed: {done.stderr}")
+        return Child(seconds, int(peak.read().split()[-1]) / 1024, done.stdout)
+
+
+def cold(argv: Sequence[str | Path]) -> tuple[float, float]:
+    """Median wall time and largest peak RSS of ``COLD_RUNS`` fresh processes."""
+    runs = [run_child(argv) for _ in range(COLD_RUNS)]
+    return statistics.median(r.seconds for r in runs), max(r.peak_mb for r in runs)
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+def timed(calls: Sequence[Callable[[], object]]) -> list[float]:
+    """Seconds of each call, after one extra call to warm caches up."""
+    calls[0]()
+    out = []
+    for call in calls:
+        t0 = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def tokens(texts: Sequence[str]) -> int:
+    """BERT tokens the model sees: each text cut at 256, as both pipelines cut it."""
+    from tokenizers import Tokenizer
+
+    from index.embed import packaged_model_path
+
+    tokenizer = Tokenizer.from_file(str(packaged_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=256)
+    return sum(len(e.ids) for e in tokenizer.encode_batch(list(texts)))
+
+
+def model_alone(embed: Callable[[list[str]], object], texts: list[str]) -> float:
+    """Seconds the embedding model alone takes on ``texts``, 64 at a time, warm."""
+    embed(texts[:8])
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), 64):
+        embed(texts[i : i + 64])
+    return time.perf_counter() - t0
+
+
+def chunk_texts(folder: Path) -> list[str]:
+    """The chunks ``qa index`` embeds for ``folder``."""
+    from index.chunk import chunk_document
+    from index.load import load_folder
+    from qa.settings import Settings
+
+    settings = Settings()
+    docs, _ = load_folder(folder, int(settings.max_file_mb * 2**20))
+    return [
+        c.text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)
+    ]
+
+
+@dataclass(frozen=True)
+class Figures:
+    cold_s: float
+    cold_mb: float
+    warm_p50_s: float
+    warm_p95_s: float
+    retrieve_p50_s: float
+    index_tok_s: float
+    model_tok_s: float
+    index_mb: float
+
+    @property
+    def index_share(self) -> float:
+        return self.index_tok_s / self.model_tok_s
+
+
+def measure_qa(folder: Path, work: Path) -> Figures:
+    from eval.metrics import load_gold
+    from index.embed import OnnxEmbedder
+    from qa import Answer, Assistant, Settings
+
+    embedder = OnnxEmbedder()
+    print(f"embedding model export: {embedder.folder}", file=sys.stderr)  # made now if missing
+    index = work / "qa-index"
+    indexed = run_child(["-m", "qa.cli", "index", folder, "--quiet", "--index-dir", index])
+    cold_s, cold_mb = cold(
+        ["-m", "qa.cli", "ask", "--json", QUESTION, "--sources", folder, "--index-dir", index]
+    )
+    assistant = Assistant.open(folder, Settings(index_dir=index), embedder=embedder)
+    gold = load_gold(REPO / "eval" / "gold.jsonl")
+    answers: list[Answer] = []
+    warm = timed([lambda g=g: answers.append(assistant.ask(g.question, g.history)) for g in gold])
+    retrieve = [a.timings_ms["retrieve"] / 1000 for a in answers[1:]]  # past the warm-up
+    texts = chunk_texts(folder)
+    n = tokens(texts)
+    return Figures(
+        cold_s,
+        cold_mb,
+        *percentiles(warm),
+        percentiles(retrieve)[0],
+        n / indexed.seconds,
+        n / model_alone(embedder.embed, texts),
+        indexed.peak_mb,
+    )
+
+
+def measure_plain(folder: Path, work: Path) -> Figures:
+    from bench import plain_llama_index as plain
+    from eval.metrics import load_gold
+
+    db = work / "plain-db"
+    indexed = run_child(["-m", "bench.plain_llama_index", "index", folder, db])
+    cold_s, cold_mb = cold(["-m", "bench.plain_llama_index", "ask", db, QUESTION])
+    retriever = plain.retriever(str(db))
+    gold = load_gold(REPO / "eval" / "gold.jsonl")
+    warm = timed([lambda g=g: retriever.retrieve(g.question) for g in gold])
+    texts = plain.embedded_texts(str(folder))
+    model = plain.embed_model()
+    n = tokens(texts)
+    return Figures(
+        cold_s,
+        cold_mb,
+        *percentiles(warm),
+        percentiles(warm)[0],
+        n / indexed.seconds,
+        n / model_alone(model.get_text_embedding_batch, texts),
+        indexed.peak_mb,
+    )
+
+
+def header(title: str) -> list[str]:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    threads = os.environ.get("OMP_NUM_THREADS", "all CPUs")
+    return [
+        f"# {title}",
+        "",
+        f"Written by `python -m bench.core` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: "
+        f"{os.cpu_count()} CPUs, load average {load} at the end, threads: {threads}.",
+        "",
+    ]
+
+
+def core_report(qa: Figures, plain: Figures) -> str:
+    def row(name: str, a: float, b: float, unit: str = "", fmt: str = ".2f") -> str:
+        unit = f" {unit}" if unit else ""
+        return f"| {name} | {a:{fmt}}{unit} | {b:{fmt}}{unit} | {a / b:.2f} |"
+
+    lines = [
+        *header("Core figures: `qa` beside plain llama-index, over seeds/"),
+        "| figure | qa | plain llama-index | qa ÷ plain |",
+        "|---|---:|---:|---:|",
+        row(f"cold `ask --json` (median of {COLD_RUNS} processes)", qa.cold_s, plain.cold_s, "s"),
+        row("peak memory of a cold ask", qa.cold_mb, plain.cold_mb, "MB", ".0f"),
+        row("warm ask p50", qa.warm_p50_s * 1000, plain.warm_p50_s * 1000, "ms", ".1f"),
+        row("warm ask p95", qa.warm_p95_s * 1000, plain.warm_p95_s * 1000, "ms", ".1f"),
+        row(
+            "warm retrieval p50", qa.retrieve_p50_s * 1000, plain.retrieve_p50_s * 1000, "ms", ".1f"
+        ),
+        row("indexing, whole process", qa.index_tok_s, plain.index_tok_s, "tok/s", ".0f"),
+        row("embedding model alone", qa.model_tok_s, plain.model_tok_s, "tok/s", ".0f"),
+        row("indexing ÷ model alone", qa.index_share, plain.index_share, fmt=".3f"),
+        row("peak memory of indexing", qa.index_mb, plain.index_mb, "MB", ".0f"),
+        "",
+        "`qa` answers (retrieval, then the answer stage); the plain pipeline only retrieves "
+        "(VectorStoreIndex + ChromaVectorStore + HuggingFaceEmbedding, top 8), so its warm "
+        "ask is its retrieval: compare it with `qa`'s warm retrieval (`timings_ms.retrieve`: "
+        "dense + BM25 + fusion). On seeds/ the indexing figures are mostly process start-up: "
+        "2 files, under 20 chunks.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def squad_folder(squad: Path) -> tuple[Path, list[str]]:
+    """One .txt per SQuAD article under .cache/ (never committed), and a question from
+    every fourth article."""
+    with gzip.open(squad, "rt", encoding="utf-8") as f:
+        articles = json.load(f)["data"]
+    folder = SCALE_DIR / "articles"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, article in enumerate(articles):
+        name = re.sub(r"[^\w]+", "_", article["title"])[:60]
+        text = "\n\n".join([article["title"], *(p["context"] for p in article["paragraphs"])])
+        path = folder / f"{i:03d}_{name}.txt"
+        if not path.exists():
+            path.write_text(text + "\n", encoding="utf-8")
+    questions = [a["paragraphs"][0]["qas"][0]["question"] for a in articles[::4]]
+    return folder, questions
+
+
+def scale_report(squad: Path) -> str:
+    from qa import Assistant, Settings
+
+    folder, questions = squad_folder(squad)
+    index = SCALE_DIR / "index"
+    if index.exists():
+        raise SystemExit(f"{index} exists: delete it so the index is built afresh")
+    indexed = run_child(["-m", "qa.cli", "index", folder, "--quiet", "--index-dir", index])
+    t0 = time.perf_counter()
+    assistant = Assistant.open(folder, Settings(index_dir=index))
+    reopen = time.perf_counter() - t0
+    cold_s, cold_mb = cold(
+        ["-m", "qa.cli", "ask", "--json", questions[0], "--sources", folder, "--index-dir", index]
+    )
+    p50, p95 = percentiles(timed([lambda q=q: assistant.ask(q) for q in questions]))
+    lines = [
+        *header(f"`qa` at scale: {len(list(folder.glob('*.txt')))} SQuAD articles"),
+        "| figure | value |",
+        "|---|---:|",
+        f"| chunks | {assistant.report.chunks} |",
+        f"| `qa index` on a fresh index (one process) | {indexed.seconds:.1f} s |",
+        f"| `Assistant.open` on the built index (in a process that has imported `qa`) "
+        f"| {reopen:.2f} s |",
+        f"| cold `ask --json` (median of {COLD_RUNS} processes) | {cold_s:.2f} s |",
+        f"| warm ask p50 / p95 ({len(questions)} questions) | {p50 * 1000:.0f} / "
+        f"{p95 * 1000:.0f} ms |",
+        f"| peak memory of a cold ask | {cold_mb:.0f} MB |",
+        f"| peak memory of `qa index` | {indexed.peak_mb:.0f} MB |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", action="store_true", help="the 442 SQuAD articles instead")
+    parser.add_argument("--squad", type=Path, default=SQUAD, help=f"default: {SQUAD}")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.scale:
+        report, out = scale_report(args.squad), RESULTS / "core-scale.md"
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-core-") as work:
+            qa = measure_qa(REPO / "seeds", Path(work))
+            plain = measure_plain(REPO / "seeds", Path(work))
+        report, out = core_report(qa, plain), RESULTS / "core.md"
+    out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

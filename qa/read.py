@@ -1,0 +1,206 @@
+"""The reader: a span extractor trained in this repo (qa/models/reader/), run by onnxruntime.
+
+It reads a question against passages and returns, per passage, the best answer span (exact
+character offsets into the passage) and how far that span's score beats the no-answer score
+at [CLS]. Only onnxruntime, tokenizers and numpy are imported here: no torch on the question
+path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_DIR = Path(__file__).with_name("models") / "reader"
+MAX_ANSWER_TOKENS = 30
+MAX_QUESTION_TOKENS = 64
+MAX_LENGTH = 192
+STRIDE = 64
+
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The reader's best span of one passage: ``passage[start:end]`` is the answer."""
+
+    passage: int
+    start: int
+    end: int
+    margin: float  # best span score minus the no-answer score; > threshold means "answer"
+
+
+def best_span(
+    start_logits: Floats,
+    end_logits: Floats,
+    in_context: npt.NDArray[np.bool_],
+    max_tokens: int = MAX_ANSWER_TOKENS,
+) -> tuple[int, int, float]:
+    """The highest start+end score over context spans of at most ``max_tokens`` tokens.
+
+    Returns (start token, end token, score); (0, 0, -inf) when the window holds no context.
+    """
+    n = len(start_logits)
+    scores = start_logits[:, None] + end_logits[None, :]
+    i, j = np.indices((n, n))
+    valid = (j >= i) & (j - i < max_tokens) & in_context[:, None] & in_context[None, :]
+    if not valid.any():
+        return 0, 0, float("-inf")
+    masked = np.where(valid, scores, -np.inf)
+    flat = int(np.argmax(masked))
+    s, e = divmod(flat, n)
+    return s, e, float(masked[s, e])
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One tokenized (question, passage piece) pair, as the model sees it."""
+
+    passage: int
+    ids: list[int]
+    type_ids: list[int]
+    offsets: list[tuple[int, int]]
+    in_context: list[bool]
+
+
+def load_tokenizer(path: Path) -> Any:
+    """The WordPiece tokenizer, without the fixed 128-token padding and truncation it ships with."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def windows(tokenizer: Any, question: str, passages: Sequence[str]) -> list[Window]:
+    """Question + passage pieces of at most MAX_LENGTH tokens, overlapping by STRIDE.
+
+    ``tokenizer`` is a ``tokenizers.Tokenizer`` of the reader's WordPiece vocabulary.
+    """
+    q = tokenizer.encode(question, add_special_tokens=False)
+    q_ids = q.ids[:MAX_QUESTION_TOKENS]
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    room = MAX_LENGTH - len(q_ids) - 3
+    out: list[Window] = []
+    for p, encoding in enumerate(tokenizer.encode_batch(list(passages), add_special_tokens=False)):
+        ids, offsets = encoding.ids, encoding.offsets
+        begin = 0
+        while True:
+            piece = slice(begin, begin + room)
+            body, body_offsets = ids[piece], offsets[piece]
+            out.append(
+                Window(
+                    passage=p,
+                    ids=[cls_id, *q_ids, sep_id, *body, sep_id],
+                    type_ids=[0] * (len(q_ids) + 2) + [1] * (len(body) + 1),
+                    offsets=[(0, 0)] * (len(q_ids) + 2) + list(body_offsets) + [(0, 0)],
+                    in_context=[False] * (len(q_ids) + 2) + [True] * len(body) + [False],
+                )
+            )
+            if begin + room >= len(ids):
+                break
+            begin += room - STRIDE
+    return out
+
+
+def batch_arrays(batch: Sequence[Window]) -> dict[str, npt.NDArray[np.int64]]:
+    """Pad a batch of windows into the model's three int64 inputs."""
+    width = max(len(w.ids) for w in batch)
+    ids = np.zeros((len(batch), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for row, w in enumerate(batch):
+        ids[row, : len(w.ids)] = w.ids
+        types[row, : len(w.ids)] = w.type_ids
+        mask[row, : len(w.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def decode(
+    batch: Sequence[Window], start_logits: Floats, end_logits: Floats
+) -> list[tuple[int, int, float]]:
+    """Per window: the best span as (char start, char end, margin over no-answer)."""
+    out = []
+    for row, w in enumerate(batch):
+        n = len(w.ids)
+        s_log, e_log = start_logits[row, :n], end_logits[row, :n]
+        s, e, score = best_span(s_log, e_log, np.array(w.in_context))
+        null = float(s_log[0] + e_log[0])
+        out.append((w.offsets[s][0], w.offsets[e][1], score - null))
+    return out
+
+
+def best_per_passage(
+    batch: Sequence[Window], spans: Sequence[tuple[int, int, float]]
+) -> list[Reading]:
+    """Keep each passage's highest-margin span, best passages first."""
+    best: dict[int, Reading] = {}
+    for w, (start, end, margin) in zip(batch, spans, strict=True):
+        seen = best.get(w.passage)
+        if start < end and (seen is None or margin > seen.margin):
+            best[w.passage] = Reading(w.passage, start, end, margin)
+    return sorted(best.values(), key=lambda r: -r.margin)
+
+
+class Reader:
+    """The int8 ONNX reader and its tokenizer, loaded on first use."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+
+    @cached_property
+    def card(self) -> dict[str, Any]:
+        """The model's settings, among them the calibrated no-answer threshold."""
+        loaded: dict[str, Any] = json.loads((self.model_dir / "reader.json").read_text())
+        return loaded
+
+    @property
+    def threshold(self) -> float:
+        return float(self.card["threshold"])
+
+    @property
+    def trained_on(self) -> frozenset[str]:
+        """Titles of the SQuAD articles it was trained or calibrated on: never scored on."""
+        split = self.card.get("split", {})
+        return frozenset([*split.get("train", ()), *split.get("calibrate", ())])
+
+    @cached_property
+    def _session(self) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(
+            str(self.model_dir / "reader.int8.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    @cached_property
+    def tokenizer(self) -> Any:
+        return load_tokenizer(self.model_dir / "tokenizer.json")
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """Each passage's best span, highest margin first."""
+        if not passages:
+            return []
+        pieces = windows(self.tokenizer, question, passages)
+        spans: list[tuple[int, int, float]] = []
+        for at in range(0, len(pieces), self.batch_size):
+            batch = pieces[at : at + self.batch_size]
+            start_logits, end_logits = self._session.run(None, batch_arrays(batch))
+            spans.extend(decode(batch, start_logits, end_logits))
+        return best_per_passage(pieces, spans)
+
+
+@cache
+def shared_reader() -> Reader:
+    """One reader per process: every assistant (and every re-index) reads with the same model."""
+    return Reader()

