@@ -4,7 +4,7 @@ The reader (:mod:`qa.read`) proposes each passage's best span and how far it bea
 answer". The answer is the best span overall, or "The sources don't say." when even that
 one falls short of the calibrated threshold. Another source is cited beside it when the
 reader finds the same answer there (``agree``), and shown with its own answer when the
-reader finds a different one there about as confidently (``differ``).
+reader is confident of a different one there (``differ``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from qa.text import Span, content_terms, sentence_spans
 from qa.types import Citation, Passage
 
 NOT_IN_SOURCES = "The sources don't say."
-#: How far (in the reader's logits) a second source's different answer may trail the best one
-#: and still be shown as a differing account rather than dismissed as a weaker reading.
-DIFFER_GAP = 1.0
+#: Confidence at the reader's calibrated threshold: a different answer in another source is
+#: shown as a differing account only when the reader would give it on its own.
+CALIBRATED = 0.5
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,8 @@ def same_answer(a: str, b: str) -> bool:
 
 
 def accounts(answers: Sequence[str]) -> str:
-    """Each source's own answer in turn, set apart where one does not end a sentence."""
-    text = answers[0]
-    for answer in answers[1:]:
-        text += (" " if text.rstrip('”"’)').endswith((".", "!", "?")) else "; ") + answer
-    return text
+    """Each source's own answer in turn, set apart ("1932; 1934")."""
+    return "; ".join(answers)
 
 
 class ReaderAnswerer:
@@ -95,7 +92,7 @@ class ReaderAnswerer:
             if same_answer(answer, self._quote(f.source, f.span)):
                 agreeing[f.source] = f
                 differing.pop(f.source, None)
-            elif f.margin >= best.margin - DIFFER_GAP:
+            elif f.confidence >= max(CALIBRATED, self._abstain_below):
                 differing.setdefault(f.source, f)
         cited = [best, *agreeing.values(), *differing.values()]
         if differing:

@@ -13,7 +13,7 @@ import gradio as gr
 
 from index.embed import Embedder
 from qa import Assistant, Settings
-from tests.conftest import SEEDS
+from tests.conftest import ANSWER_MORE, SEEDS
 from ui.app import build_app, launch
 
 SEED_QUESTION = "How long do the mines stay active?"
@@ -48,7 +48,8 @@ def running_app(folder: Path, embedder: Embedder) -> Iterator[Server]:
     """The app as ``qa serve`` builds it, on a free loopback port, in this process."""
     sources = folder / "seeds"  # the gold set and the examples name the seeds by folder
     shutil.copytree(SEEDS, sources)
-    assistant = Assistant.open(sources, Settings(index_dir=folder / "index"), embedder=embedder)
+    settings = Settings(index_dir=folder / "index", abstain_below=ANSWER_MORE)
+    assistant = Assistant.open(sources, settings, embedder=embedder)
     runs_dir = folder / "runs"
     app = build_app(assistant, runs_dir=runs_dir)
     url = launch(app, "127.0.0.1", free_port(), block=False)
