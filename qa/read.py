@@ -185,7 +185,10 @@ class Reader:
 
     @cached_property
     def tokenizer(self) -> Any:
-        return load_tokenizer(self.model_dir / "tokenizer.json")
+        from index.embed import packaged_model_path
+
+        # Fine-tuned from the packaged encoder: its WordPiece vocabulary is the reader's.
+        return load_tokenizer(packaged_model_path() / "tokenizer.json")
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """Each passage's best span, highest margin first."""

