@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from functools import cache
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -21,7 +22,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 TOP_K = 8
 
 
+@cache
 def embed_model() -> Any:
+    """Loaded once per process, as an application holding it would."""
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     from index.embed import packaged_model_path

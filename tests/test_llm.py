@@ -31,7 +31,7 @@ from qa.llm import (
 from qa.text import sentence_spans
 from qa.types import Passage
 from qa.verify import check_answer
-from tests.conftest import SEEDS, serving
+from tests.conftest import ANSWER_MORE, SEEDS, serving
 from tests.conftest_ui import free_port
 
 MODEL_CACHE = Path.home() / ".cache" / "qa-test-models"
@@ -267,7 +267,11 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def test_openai_compatible_server(
     llama_server: str, tmp_path: Path, embedder: OnnxEmbedder
 ) -> None:
-    settings = Settings(index_dir=tmp_path / "index", llm=f"openai-like:{llama_server}")
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        llm=f"openai-like:{llama_server}",
+        abstain_below=ANSWER_MORE,  # what follows the decision to answer
+    )
     qa = Assistant.open(SEEDS, settings, embedder=embedder)
     parts = list(qa.ask_stream("How long do the mines stay active?"))
     final = parts[-1]
