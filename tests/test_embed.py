@@ -158,3 +158,24 @@ def test_embedding_a_question_imports_no_torch(embedder: OnnxEmbedder) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [384, []]
+
+
+@pytest.mark.slow
+def test_both_backends_give_the_same_answers_on_the_whole_gold_set(
+    embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """One index, questions embedded by either backend: the answers and citations agree."""
+    from eval.metrics import load_gold
+    from qa import Assistant, Settings
+
+    settings = Settings(index_dir=tmp_path / "index")
+    onnx = Assistant.open(SEEDS, settings, embedder=embedder)
+    torch_path = Assistant.open(SEEDS, settings, embedder=SentenceTransformerEmbedder())
+    gold = load_gold(REPO / "eval" / "gold.jsonl")
+    differ = []
+    for item in gold:
+        a, b = (qa.ask(item.question, item.history) for qa in (onnx, torch_path))
+        cited_a, cited_b = ([(c.source, c.start, c.end) for c in x.citations] for x in (a, b))
+        if (a.text, cited_a) != (b.text, cited_b):
+            differ.append((item.id, a.text, b.text))
+    assert len(gold) > 100 and not differ, differ
