@@ -16,7 +16,7 @@ from qa import Assistant, Settings
 from tests.conftest import ANSWER_MORE, SEEDS
 from ui.app import build_app, launch
 
-SEED_QUESTION = "How long do the mines stay active?"
+SEED_QUESTION = "What kind of weapon has the Biden administration approved sending to Ukraine?"
 UNANSWERABLE = "How many mines will the US send?"
 #: A fictional topic the seeds know nothing about, with one fact to ask for.
 NEW_SOURCE = (

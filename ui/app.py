@@ -25,8 +25,8 @@ from ui import render
 from ui.serve import DEFAULT_HOST, DEFAULT_PORT
 
 EXAMPLES = (
-    "How long do the mines stay active?",
-    "Who criticised the decision?",
+    "What kind of weapon has the Biden administration approved sending to Ukraine?",
+    "Which outlet reported that the mines go inoperative when the battery dies?",
     "How many mines will the US send?",
 )
 #: Events that touch the assistant share this concurrency group, one at a time.
