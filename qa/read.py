@@ -70,11 +70,15 @@ class Window:
     in_context: list[bool]
 
 
-def load_tokenizer(path: Path) -> Any:
-    """The WordPiece tokenizer, without the fixed 128-token padding and truncation it ships with."""
+def load_tokenizer() -> Any:
+    """The packaged encoder's WordPiece tokenizer (the reader was fine-tuned from that
+    encoder, so its vocabulary is the reader's), without the fixed 128-token padding and
+    truncation it ships with."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(path))
+    from index.embed import packaged_model_path
+
+    tokenizer = Tokenizer.from_file(str(packaged_model_path() / "tokenizer.json"))
     tokenizer.no_truncation()
     tokenizer.no_padding()
     return tokenizer
@@ -185,10 +189,7 @@ class Reader:
 
     @cached_property
     def tokenizer(self) -> Any:
-        from index.embed import packaged_model_path
-
-        # Fine-tuned from the packaged encoder: its WordPiece vocabulary is the reader's.
-        return load_tokenizer(packaged_model_path() / "tokenizer.json")
+        return load_tokenizer()
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """Each passage's best span, highest margin first."""

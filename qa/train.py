@@ -36,6 +36,7 @@ from qa.read import (
     batch_arrays,
     best_per_passage,
     decode,
+    load_tokenizer,
     windows,
 )
 
@@ -296,9 +297,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     work: Path = args.work_dir
     work.mkdir(parents=True, exist_ok=True)
-    from qa.read import load_tokenizer
-
-    tokenizer = load_tokenizer(packaged_model_path() / "tokenizer.json")
+    tokenizer = load_tokenizer()
     titles = [a["title"] for a in load_squad(args.squad_dir / DEV_FILE)]
     split = split_dev(titles)
     (work / "split.json").write_text(json.dumps(asdict(split), indent=1))
@@ -400,7 +399,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     torch.save(model.state_dict(), work / "reader.pt")
     fp32 = work / "reader.fp32.onnx"
     dummy = to_tensors(
-        windows(_tokenizer(), "What is it?", ["It is an example passage, nothing more."])
+        windows(load_tokenizer(), "What is it?", ["It is an example passage, nothing more."])
     )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     torch.onnx.export(
@@ -436,7 +435,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     expected = [
         {**case, **dict(zip(("start", "end", "margin"), _best(read, case), strict=True))}
-        for read in [torch_read(model, _tokenizer())]
+        for read in [torch_read(model, load_tokenizer())]
         for case in agreement_cases()
     ]
     # A case names its gold question by hash: the model folder carries no text of the sources.
@@ -548,12 +547,6 @@ def cmd_measure(args: argparse.Namespace) -> int:
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps(card["oracle_held_out"]))
     return 0
-
-
-def _tokenizer() -> Any:
-    from qa.read import load_tokenizer
-
-    return load_tokenizer(packaged_model_path() / "tokenizer.json")
 
 
 def build_parser() -> argparse.ArgumentParser:
