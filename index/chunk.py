@@ -6,8 +6,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from llama_index.core.node_parser import SentenceSplitter
-
 from index.load import SourceDoc
 
 
@@ -27,6 +25,8 @@ class Chunk:
 
 
 def chunk_document(doc: SourceDoc, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
+    from llama_index.core.node_parser import SentenceSplitter  # 0.6 s: only when indexing
+
     splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     chunks: list[Chunk] = []
     cursor = 0

@@ -1,9 +1,13 @@
 """Retrieve: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank.
 
-Both sides and the fusion are llama-index retrievers. The lexical index is built
-from the chunks Chroma holds, so the two can never disagree about the corpus, and
-saved beside the index under a digest of those chunks, so a process that opens an
-unchanged index loads it rather than building it again.
+The question path does not import llama-index: its package ``__init__`` alone costs about
+0.6 s, a third of a cold ``qa ask``. Reciprocal-rank fusion is the rule of llama-index's
+``QueryFusionRetriever`` (k = 60, dense ranking first on ties) and BM25 is ``bm25s`` with the
+tokenization of llama-index's ``BM25Retriever`` (English stop words, Snowball stemmer, words
+of two or more characters), so the rankings are theirs. The lexical index is built from the
+chunks Chroma holds, so the two can never disagree about the corpus, and saved beside the
+index under a digest of those chunks, so a process that opens an unchanged index loads it
+rather than building it again.
 """
 
 from __future__ import annotations
@@ -11,64 +15,82 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
-
-# Submodules by name, though llama_index.core's own __init__ runs all the same (the
-# retriever base class needs most of it): about 0.6 s of a cold ``qa ask``.
-from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.llms.mock import MockLLM
-from llama_index.core.retrievers.fusion_retriever import FUSION_MODES, QueryFusionRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.retrievers.bm25 import BM25Retriever
 
 from index.chunk import Chunk
 from index.embed import Embedder
 from index.store import ChunkStore
 from qa.types import Passage
 
-_META = ["source", "start", "end"]
 #: Part of the saved lexical index's name: raise it when the index is built differently.
-_BM25_VERSION = 1
+_BM25_VERSION = 2
+#: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
+RRF_K = 60.0
+_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 log = logging.getLogger(__name__)
 
 
-def _node(chunk: Chunk) -> TextNode:
-    return TextNode(
-        id_=chunk.id,
-        text=chunk.text,
-        metadata={"source": chunk.source, "start": chunk.start, "end": chunk.end},
-        excluded_embed_metadata_keys=_META,
-        excluded_llm_metadata_keys=_META,
+def _tokenize(texts: Sequence[str]) -> Any:
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenize(
+        list(texts),
+        stopwords="en",
+        stemmer=Stemmer.Stemmer("english"),
+        token_pattern=_TOKEN_PATTERN,
+        show_progress=False,
     )
 
 
-class ChromaRetriever(BaseRetriever):
-    """The dense side: the question's embedding against the vectors in Chroma."""
+class Lexical:
+    """BM25 over a store's chunks; only chunks sharing a term with the question are returned
+    (a zero-score chunk would otherwise earn a fused score for its rank alone)."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, top_k: int) -> None:
-        super().__init__()
-        self._store, self._embedder, self._top_k = store, embedder, top_k
+    def __init__(self, bm25: Any, chunks: Sequence[Chunk]) -> None:
+        self._bm25, self._chunks = bm25, chunks
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        vector = self._embedder.embed([query_bundle.query_str])[0]
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk]) -> Lexical:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index(_tokenize([c.text for c in chunks]), show_progress=False)
+        return cls(bm25, chunks)
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexical:
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(folder), load_corpus=True, show_progress=False)
+        chunks = [Chunk(r["source"], r["start"], r["end"], r["text"]) for r in bm25.corpus]
+        bm25.corpus = None  # hits then come back as row numbers into ``chunks``
+        return cls(bm25, chunks)
+
+    def save(self, folder: Path) -> None:
+        corpus = [
+            {"source": c.source, "start": c.start, "end": c.end, "text": c.text}
+            for c in self._chunks
+        ]
+        self._bm25.save(
+            str(folder), corpus=corpus, show_progress=False, raise_on_serialization_error=True
+        )
+
+    def query(self, question: str, k: int) -> list[tuple[Chunk, float]]:
+        k = min(k, len(self._chunks))
+        if k == 0:
+            return []
+        indexes, scores = self._bm25.retrieve(_tokenize([question]), k=k, show_progress=False)
         return [
-            NodeWithScore(node=_node(chunk), score=score)
-            for chunk, score in self._store.query(vector, self._top_k)
+            (self._chunks[int(i)], float(s))
+            for i, s in zip(indexes[0], scores[0], strict=True)
+            if s > 0.0
         ]
 
 
-class MatchingBM25Retriever(BM25Retriever):
-    """BM25 that returns only chunks sharing a term with the question.
-
-    Plain BM25 fills its top k with zero-score chunks, which reciprocal-rank
-    fusion would then reward for their rank alone.
-    """
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [n for n in super()._retrieve(query_bundle) if (n.score or 0.0) > 0.0]
-
-
-def lexical_retriever(store: ChunkStore, depth: int) -> MatchingBM25Retriever:
+def lexical_index(store: ChunkStore) -> Lexical:
     """BM25 over the chunks of ``store``: loaded when saved for the same chunks, else built.
 
     Building reads every chunk's text out of Chroma and tokenizes it. The saved copy
@@ -76,22 +98,21 @@ def lexical_retriever(store: ChunkStore, depth: int) -> MatchingBM25Retriever:
     read half-written; copies for older contents are deleted.
     """
     if store.cache_dir is None:
-        return _build_bm25(store, depth)
+        return _build(store)
     folder = store.cache_dir / f"bm25-{_BM25_VERSION}-{store.content_key()}"
     if folder.is_dir():
         try:
-            loaded = MatchingBM25Retriever.from_persist_dir(str(folder), show_progress=False)
-            assert isinstance(loaded, MatchingBM25Retriever)  # it builds ``cls``
+            loaded = Lexical.load(folder)
             log.debug("BM25 index loaded from %s", folder)
             return loaded
         except Exception as exc:  # a damaged cache of any kind: build it again
             log.warning("BM25 index in %s unreadable (%s); building it again", folder, exc)
-    retriever = _build_bm25(store, depth)
+    lexical = _build(store)
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     try:
         shutil.rmtree(tmp, ignore_errors=True)  # left by a crashed process of the same id
         tmp.mkdir(parents=True)
-        retriever.persist(str(tmp), show_progress=False, raise_on_serialization_error=True)
+        lexical.save(tmp)
         shutil.rmtree(folder, ignore_errors=True)  # a damaged copy
         tmp.rename(folder)
     except OSError as exc:  # no room, or another process saved it first: served all the same
@@ -101,12 +122,26 @@ def lexical_retriever(store: ChunkStore, depth: int) -> MatchingBM25Retriever:
     for old in store.cache_dir.glob("bm25-*"):
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
-    return retriever
+    return lexical
 
 
-def _build_bm25(store: ChunkStore, depth: int) -> MatchingBM25Retriever:
+def _build(store: ChunkStore) -> Lexical:
     log.debug("BM25 index built from %d chunks", store.count())
-    return MatchingBM25Retriever(nodes=[_node(c) for c in store.chunks()], similarity_top_k=depth)
+    return Lexical.build(store.chunks())
+
+
+def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> list[tuple[Chunk, float]]:
+    """Reciprocal-rank fusion: each chunk scores the sum of 1 / (k + rank) over the rankings
+    that hold it, rank counted from 0 within each ranking sorted by its own score."""
+    fused: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    for ranking in rankings:
+        ordered = sorted(ranking, key=lambda hit: hit[1], reverse=True)
+        for rank, (chunk, _) in enumerate(ordered):
+            chunks[chunk.id] = chunk
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (rank + RRF_K)
+    best = sorted(fused.items(), key=lambda item: item[1], reverse=True)
+    return [(chunks[key], score) for key, score in best]
 
 
 class HybridRetriever:
@@ -114,26 +149,18 @@ class HybridRetriever:
         self, store: ChunkStore, embedder: Embedder, top_k: int, source_prefix: str = ""
     ) -> None:
         self.top_k = top_k
+        self._store, self._embedder = store, embedder
         self._prefix = source_prefix
         count = store.count()
-        depth = max(1, min(100, count))  # any per-question top_k up to 100 is served
-        sides: list[BaseRetriever] = [ChromaRetriever(store, embedder, depth)]
-        if count:
-            sides.append(lexical_retriever(store, depth))
-        self._fusion = QueryFusionRetriever(
-            sides,
-            llm=MockLLM(),  # one query: nothing is generated, no LLM is called
-            mode=FUSION_MODES.RECIPROCAL_RANK,
-            similarity_top_k=depth,
-            num_queries=1,
-            use_async=False,
-        )
+        self._depth = max(1, min(100, count))  # any per-question top_k up to 100 is served
+        self._lexical = lexical_index(store) if count else None
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Passage]:
-        hits = self._fusion.retrieve(query)[: top_k or self.top_k]
-        return [self._passage(h.node, h.score or 0.0) for h in hits]
-
-    def _passage(self, node: Any, score: float) -> Passage:
-        meta = node.metadata
-        source = self._prefix + meta["source"]
-        return Passage(source, int(meta["start"]), int(meta["end"]), node.text, float(score))
+        vector = self._embedder.embed([query])[0]
+        rankings = [self._store.query(vector, self._depth)]
+        if self._lexical is not None:
+            rankings.append(self._lexical.query(query, self._depth))
+        hits = fuse(rankings)[: top_k or self.top_k]
+        return [
+            Passage(self._prefix + c.source, c.start, c.end, c.text, score) for c, score in hits
+        ]

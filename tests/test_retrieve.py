@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from index.chunk import Chunk
 from index.embed import OnnxEmbedder
 from index.sync import sync_index
-from qa.retrieve import HybridRetriever
+from qa.retrieve import RRF_K, HybridRetriever, Lexical, fuse
 from qa.settings import Settings
 
 QUESTIONS = ("How long do the mines stay active?", "Who criticised the decision?", "Zanzibar")
@@ -62,3 +63,25 @@ def test_a_damaged_saved_index_is_built_again(
     assert saved(settings) == [folder] and (folder / "params.index.json").read_text() != "{not json"
     for q in QUESTIONS:
         assert again.retrieve(q) == built.retrieve(q)
+
+
+def chunk(text: str) -> Chunk:
+    return Chunk("a.txt", 0, len(text), text)
+
+
+def test_fusion_rewards_a_chunk_both_rankings_hold() -> None:
+    a, b, c = chunk("alpha"), chunk("beta"), chunk("gamma")
+    dense = [(b, 0.2), (a, 0.9)]  # sorted by its own score: a first
+    lexical = [(c, 7.0), (b, 3.0)]
+    fused = fuse([dense, lexical])
+    assert [x.text for x, _ in fused] == ["beta", "alpha", "gamma"]
+    assert fused[0][1] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 1))
+    assert fused[1][1] == fused[2][1] == pytest.approx(1 / RRF_K)  # a tie: dense first
+
+
+def test_lexical_returns_only_chunks_sharing_a_stemmed_term() -> None:
+    chunks = [chunk("The bridge collapsed in the storm."), chunk("Rivers flood in spring.")]
+    chunks += [chunk(f"Unrelated filler text number {i}.") for i in range(5)]
+    hits = Lexical.build(chunks).query("Why did the bridges collapse?", k=10)
+    assert [c.text for c, _ in hits] == ["The bridge collapsed in the storm."]
+    assert Lexical.build(chunks).query("the of and", k=10) == []  # stop words only
