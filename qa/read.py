@@ -179,13 +179,9 @@ class Reader:
 
     @cached_property
     def _session(self) -> Any:
-        import onnxruntime as ort
+        from index.embed import cpu_session
 
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1
-        return ort.InferenceSession(
-            str(self.model_dir / "reader.int8.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        return cpu_session(self.model_dir / "reader.int8.onnx")
 
     @cached_property
     def tokenizer(self) -> Any:
