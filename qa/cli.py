@@ -42,14 +42,18 @@ def assistant_from_args(args: argparse.Namespace, progress: bool = False) -> Ass
 def cmd_index(args: argparse.Namespace) -> int:
     """A skipped file is a warning: the rest is indexed and the exit code is 0.
 
-    Nothing readable at all, or any failure, is an error (exit 2).
+    Nothing readable at all, or any failure, is an error (exit 2). The lexical index is
+    saved too, so the first question does not wait for it.
     """
     from index.embed import default_embedder
     from index.sync import sync_index
+    from qa.retrieve import lexical_index
 
     settings = settings_from_args(args)
     embedder = default_embedder(settings.embed_model)
-    _, _, report = sync_index(Path(args.sources), settings, embedder, progress=not args.quiet)
+    store, _, report = sync_index(Path(args.sources), settings, embedder, progress=not args.quiet)
+    if store.count():
+        lexical_index(store)
     for skipped in report.skipped:
         print(f"qa: warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     print(f"indexed {args.sources}: {report.summary()}")

@@ -44,6 +44,7 @@ def test_index_then_reindex_reports_unchanged(tmp_path: Path) -> None:
     first = qa("index", "seeds", "--quiet", index=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "2 added" in first.stdout
+    assert len(list(tmp_path.glob("*.cache/bm25-*"))) == 1  # the first ask will not build it
     second = qa("index", "seeds", "--quiet", index=tmp_path)
     assert "0 added, 0 updated, 0 removed, 2 unchanged" in second.stdout
 
