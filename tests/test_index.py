@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +113,29 @@ def test_a_file_with_missing_chunks_is_written_again(
     collection.delete(ids=sorted(complete)[:2])  # as if a run died mid-write
     _, _, report = sync_index(sources, settings, embedder)
     assert report.updated and stored(settings, sources) == complete
+
+
+def test_saved_file_states_serve_only_while_the_chunks_are_the_same(
+    sources: Path, settings: Settings, embedder: OnnxEmbedder
+) -> None:
+    store, _, _ = sync_index(sources, settings, embedder)
+    states = store.file_states()  # read from the rows, then saved
+    assert all(s.complete for s in states.values()) and len(states) == 2
+    [saved] = settings.index_dir.glob("*.cache/files.json")
+    record = json.loads(saved.read_text())
+    assert record["key"] == store.content_key()
+    record["files"]["000_68eca9a7738f22f0.txt"]["stored"] = 0  # only the saved copy says so
+    saved.write_text(json.dumps(record))
+    assert not store.file_states()["000_68eca9a7738f22f0.txt"].complete
+
+    complete = stored(settings, sources)
+    collection = open_client(settings).get_collection(collection_name(sources))
+    collection.delete(ids=sorted(complete)[:2])  # other chunks: the saved states no longer serve
+    assert sum(not s.complete for s in store.file_states().values()) >= 1
+    _, _, report = sync_index(sources, settings, embedder)
+    assert report.updated and stored(settings, sources) == complete
+    saved.write_text("{damaged")
+    assert all(s.complete for s in store.file_states().values())
 
 
 def test_changing_the_chunk_size_rebuilds_the_collection(
