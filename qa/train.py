@@ -560,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train (or resume) the reader")
     train.add_argument("--squad-dir", type=Path, default=Path("../shared/data/squad"))
     train.add_argument("--work-dir", type=Path, default=WORK_DIR)
-    train.add_argument("--steps", type=int, default=2700)
+    train.add_argument("--steps", type=int, default=8200)
     train.add_argument("--batch-size", type=int, default=16)
     train.add_argument("--lr", type=float, default=1e-4)
     train.add_argument("--examples", type=int, default=70_000, help="cap on the pool")

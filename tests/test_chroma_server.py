@@ -6,7 +6,6 @@ so each gets its own collection on it. The index lock stays in ``index_dir``.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,9 +112,9 @@ def test_answers_cite_exact_spans_and_bm25_holds_what_chroma_holds(
     for c in answer.citations:
         assert assistant.source_text(c.source)[c.start : c.end] == c.quote
 
-    bm25: Any = assistant._retriever._fusion._retrievers[1]
-    lexical = {n["node_id"]: json.loads(n["_node_content"])["text"] for n in bm25.corpus}
-    assert lexical == {i: text for i, (_, text) in stored(backend, seeds_copy).items()}
+    lexical: Any = assistant._retriever._lexical
+    held = {c.id: (c.source, c.text) for c in lexical._chunks}
+    assert held == stored(backend, seeds_copy)
 
 
 def test_unanswerable_questions_abstain(

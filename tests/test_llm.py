@@ -208,7 +208,7 @@ def llm_assistant(
 
 @pytest.mark.slow
 def test_streams_tokens_then_a_verified_answer(llm_assistant: Assistant) -> None:
-    parts = list(llm_assistant.ask_stream("How many North Korean soldiers joined Russia's fight?"))
+    parts = list(llm_assistant.ask_stream("How many North Korean soldiers joined Russia's forces?"))
     final = parts[-1]
     assert isinstance(final, Answer) and not final.abstained
     assert len(parts) > 2 and all(isinstance(p, str) for p in parts[:-1])

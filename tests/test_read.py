@@ -89,19 +89,20 @@ def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:
 
 def test_the_int8_model_reads_like_the_torch_checkpoint_it_came_from() -> None:
     """The best spans the torch checkpoint gave at export (expected.json) come out again, but
-    for a few that int8 rounding tips over to a near-tie."""
+    for a few that int8 rounding tips over to a near-tie; and so do its decisions to answer
+    or abstain at the calibrated threshold, which is what a user sees of the margin."""
     cases = json.loads((MODEL_DIR / "expected.json").read_text())
     questions = {question_key(item.question): item.question for item in load_gold(DEFAULT_GOLD)}
     reader = shared_reader()
-    same, drift = 0, []
+    same = decided_alike = 0
     for case in cases:
         text = (REPO / case["source"]).read_text(encoding="utf-8")
         passage = text[case["passage_start"] : case["passage_end"]]
         best = reader.read(questions[case["question_sha1"]], [passage])[0]
         same += (best.start, best.end) == (case["start"], case["end"])
-        drift.append(abs(best.margin - case["margin"]))
+        decided_alike += (best.margin > reader.threshold) == (case["margin"] > reader.threshold)
     assert same >= 0.85 * len(cases), f"only {same} of {len(cases)} spans agree"
-    assert float(np.median(drift)) < 0.5
+    assert decided_alike >= 0.9 * len(cases), f"{decided_alike} of {len(cases)} decisions agree"
 
 
 def test_it_finds_the_answer_span_and_declines_what_the_passage_does_not_say() -> None:
