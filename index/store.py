@@ -185,8 +185,7 @@ class ChunkStore:
         the last upsert leaves files with missing or no rows, which the next run sees
         as incomplete or new and writes again.
         """
-        self._before_write()
-        self.delete_files([source for source, _, _ in files])
+        self.delete_files([source for source, _, _ in files])  # forgets the saved states
         now = time.time()
         rows = [
             (

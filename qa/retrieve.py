@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,21 @@ _TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 log = logging.getLogger(__name__)
 
 
+@cache
+def _stemmer() -> Any:
+    """One per process: it remembers the words it has stemmed."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def _tokenize(texts: Sequence[str]) -> Any:
     import bm25s
-    import Stemmer
 
     return bm25s.tokenize(
         list(texts),
         stopwords="en",
-        stemmer=Stemmer.Stemmer("english"),
+        stemmer=_stemmer(),
         token_pattern=_TOKEN_PATTERN,
         show_progress=False,
     )
