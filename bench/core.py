@@ -9,7 +9,8 @@
   in one process, after one question to warm it up;
 - indexing: BERT tokens of the chunks per second of a whole ``qa index`` process on a
   fresh index (start-up included), and as a share of the embedding model alone on the
-  same chunks in a warm process.
+  same chunks in a warm process; on seeds/ (two files: mostly fixed costs) and on the
+  first 20 articles of SQuAD 1.1 train, enough text for a rate to mean something.
 
 The plain pipeline (bench/plain_llama_index.py) gets the same figures; it only
 retrieves, as llama-index does without an LLM. ``--scale`` indexes the 442 articles of
@@ -43,6 +44,7 @@ SCALE_DIR = REPO / ".cache" / "bench-squad"
 QUESTION = "How long do the mines stay active?"
 GNU_TIME = "/usr/bin/time"
 COLD_RUNS = 5
+THROUGHPUT_ARTICLES = 20
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,57 @@ def measure_plain(folder: Path, work: Path) -> Figures:
     )
 
 
+@dataclass(frozen=True)
+class Throughput:
+    chunks: int
+    tokens: int
+    index_tok_s: float
+    model_tok_s: float
+
+    @property
+    def share(self) -> float:
+        return self.index_tok_s / self.model_tok_s
+
+
+def throughput_qa(folder: Path, work: Path) -> Throughput:
+    from index.embed import OnnxEmbedder
+
+    indexed = run_child(["-m", "qa.cli", "index", folder, "--quiet", "--index-dir", work / "tp"])
+    texts = chunk_texts(folder)
+    n = tokens(texts)
+    return Throughput(
+        len(texts), n, n / indexed.seconds, n / model_alone(OnnxEmbedder().embed, texts)
+    )
+
+
+def throughput_plain(folder: Path, work: Path) -> Throughput:
+    from bench import plain_llama_index as plain
+
+    indexed = run_child(["-m", "bench.plain_llama_index", "index", folder, work / "tp-plain"])
+    texts = plain.embedded_texts(str(folder))
+    n = tokens(texts)
+    embed = plain.embed_model().get_text_embedding_batch
+    return Throughput(len(texts), n, n / indexed.seconds, n / model_alone(embed, texts))
+
+
+def throughput_report(qa: Throughput, plain: Throughput) -> list[str]:
+    def row(name: str, a: float, b: float, fmt: str) -> str:
+        return f"| {name} | {a:{fmt}} | {b:{fmt}} | {a / b:.2f} |"
+
+    return [
+        f"## Indexing throughput: the first {THROUGHPUT_ARTICLES} articles of SQuAD 1.1 train",
+        "",
+        "| figure | qa | plain llama-index | qa ÷ plain |",
+        "|---|---:|---:|---:|",
+        row("chunks", qa.chunks, plain.chunks, "d"),
+        row("tokens the model reads", qa.tokens, plain.tokens, "d"),
+        row("`index` process, start-up included (tok/s)", qa.index_tok_s, plain.index_tok_s, ".0f"),
+        row("embedding model alone, warm (tok/s)", qa.model_tok_s, plain.model_tok_s, ".0f"),
+        row("indexing ÷ model alone", qa.share, plain.share, ".3f"),
+        "",
+    ]
+
+
 def header(title: str) -> list[str]:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     threads = os.environ.get("OMP_NUM_THREADS", "all CPUs")
@@ -227,7 +280,7 @@ def header(title: str) -> list[str]:
     ]
 
 
-def core_report(qa: Figures, plain: Figures) -> str:
+def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
     def row(name: str, a: float, b: float, unit: str = "", fmt: str = ".2f") -> str:
         unit = f" {unit}" if unit else ""
         return f"| {name} | {a:{fmt}}{unit} | {b:{fmt}}{unit} | {a / b:.2f} |"
@@ -263,16 +316,18 @@ def core_report(qa: Figures, plain: Figures) -> str:
         "process start-up (2 files, under 20 chunks); the warm rows index the same folder "
         "again into a fresh store in a process that has the model loaded.",
         "",
+        *throughput,
     ]
     return "\n".join(lines)
 
 
-def squad_folder(squad: Path) -> tuple[Path, list[str]]:
-    """One .txt per SQuAD article under .cache/ (never committed), and a question from
-    every fourth article."""
+def squad_folder(
+    squad: Path, folder: Path = SCALE_DIR / "articles", limit: int | None = None
+) -> tuple[Path, list[str]]:
+    """One .txt per SQuAD article (the first ``limit`` of them) in ``folder`` (by default
+    under .cache/, never committed), and a question from every fourth article."""
     with gzip.open(squad, "rt", encoding="utf-8") as f:
-        articles = json.load(f)["data"]
-    folder = SCALE_DIR / "articles"
+        articles = json.load(f)["data"][:limit]
     folder.mkdir(parents=True, exist_ok=True)
     for i, article in enumerate(articles):
         name = re.sub(r"[^\w]+", "_", article["title"])[:60]
@@ -341,7 +396,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-core-") as work:
             qa = measure_qa(REPO / "seeds", Path(work))
             plain = measure_plain(REPO / "seeds", Path(work))
-        report, out = core_report(qa, plain), RESULTS / "core.md"
+            throughput = [f"SQuAD file {args.squad} missing: no throughput figures.", ""]
+            if args.squad.is_file():
+                # Not under .cache/: llama-index's reader skips hidden folders.
+                folder, _ = squad_folder(args.squad, Path(work) / "articles", THROUGHPUT_ARTICLES)
+                throughput = throughput_report(
+                    throughput_qa(folder, Path(work)), throughput_plain(folder, Path(work))
+                )
+        report, out = core_report(qa, plain, throughput), RESULTS / "core.md"
     out.write_text(report, encoding="utf-8")
     print(report)
 

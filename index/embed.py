@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -259,6 +261,47 @@ def cpu_session(model: Path, threads: int = 0, spin: bool = True) -> Any:
     return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
+class SessionLoader:
+    """One onnxruntime session, made on first use, or ahead of it in a thread (:meth:`start`).
+
+    onnxruntime builds a session mostly without holding the GIL, so a cold ``qa ask``
+    imports chromadb (half a second) while its two models load.
+    """
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._future: Future[Any] | None = None
+
+    def start(self) -> None:
+        """Begin loading in a thread, unless loading has begun."""
+        future = self._claim()
+        if future is not None:
+            threading.Thread(target=self._build, args=(future,), name="session-load").start()
+
+    def get(self) -> Any:
+        """The session, loaded here unless a thread has it under way."""
+        future = self._claim()
+        if future is not None:
+            self._build(future)
+        assert self._future is not None
+        return self._future.result()
+
+    def _claim(self) -> Future[Any] | None:
+        """A new future for the caller to fulfil, or None when another has claimed it."""
+        with self._lock:
+            if self._future is not None:
+                return None
+            self._future = Future()
+            return self._future
+
+    def _build(self, future: Future[Any]) -> None:
+        try:
+            future.set_result(self._make())
+        except BaseException as exc:  # handed to whoever calls get()
+            future.set_exception(exc)
+
+
 class OnnxEmbedder:
     """The model run by onnxruntime: no torch, transformers or sentence-transformers.
 
@@ -284,6 +327,10 @@ class OnnxEmbedder:
         self._max_length = max_length
         self._cache = cache_dir or cache_root()
         self._threads = threads or _threads()
+        # Idle threads sleep rather than spin: a server waits far more than it embeds.
+        self._session = SessionLoader(
+            lambda: cpu_session(self.folder / "model.onnx", self._threads, spin=False)
+        )
 
     @cached_property
     def folder(self) -> Path:
@@ -299,10 +346,9 @@ class OnnxEmbedder:
         tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
         return tokenizer
 
-    @cached_property
-    def _session(self) -> Any:
-        # Idle threads sleep rather than spin: a server waits far more than it embeds.
-        return cpu_session(self.folder / "model.onnx", self._threads, spin=False)
+    def preload(self) -> None:
+        """Start loading the model in a thread (made and exported first if missing)."""
+        self._session.start()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -316,7 +362,7 @@ class OnnxEmbedder:
                 name: np.array([getattr(e, attr) for e in encoded], dtype=np.int64)
                 for name, attr in _INPUTS.items()
             }
-            hidden = self._session.run(None, feed)[0]
+            hidden = self._session.get().run(None, feed)[0]
             mask = feed["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

@@ -15,34 +15,19 @@ from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
 from index.store import ChunkStore
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
 from qa.answer import Answerer, Draft, ReaderAnswerer
-from qa.errors import ConfigError, InvalidQuestion, QAError, SourceFileError, SourcesError
+from qa.errors import ConfigError, QAError, SourceFileError, SourcesError
 from qa.llm import CheckedDraft, LLMAnswerer, open_llm
 from qa.read import shared_reader
 from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
+from qa.text import check_question
 from qa.types import Answer, Passage
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def source_name(root: Path, relative: str) -> str:
     """How citations name a file: the sources folder's own name, then the path inside it."""
     return f"{root.resolve().name}/{relative}"
-
-
-def check_question(question: str, limit: int) -> str:
-    """The question cleaned of control characters, or an error saying what is wrong."""
-    if not isinstance(question, str):
-        raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
-    cleaned = " ".join(_CONTROL.sub(" ", question).split())
-    if not cleaned:
-        raise InvalidQuestion("the question is empty")
-    if len(cleaned) > limit:
-        raise InvalidQuestion(
-            f"the question is {len(cleaned)} characters long; the limit is {limit}"
-        )
-    return cleaned
 
 
 def safe_filename(filename: str) -> str:

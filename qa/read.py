@@ -158,8 +158,11 @@ class Reader:
     """The int8 ONNX reader and its tokenizer, loaded on first use."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
+        from index.embed import SessionLoader, cpu_session
+
         self.model_dir = model_dir
         self.batch_size = batch_size
+        self._session = SessionLoader(lambda: cpu_session(model_dir / "reader.int8.onnx"))
 
     @cached_property
     def card(self) -> dict[str, Any]:
@@ -177,11 +180,9 @@ class Reader:
         split = self.card.get("split", {})
         return frozenset([*split.get("train", ()), *split.get("calibrate", ())])
 
-    @cached_property
-    def _session(self) -> Any:
-        from index.embed import cpu_session
-
-        return cpu_session(self.model_dir / "reader.int8.onnx")
+    def preload(self) -> None:
+        """Start loading the model in a thread."""
+        self._session.start()
 
     @cached_property
     def tokenizer(self) -> Any:
@@ -195,7 +196,7 @@ class Reader:
         spans: list[tuple[int, int, float]] = []
         for at in range(0, len(pieces), self.batch_size):
             batch = pieces[at : at + self.batch_size]
-            start_logits, end_logits = self._session.run(None, batch_arrays(batch))
+            start_logits, end_logits = self._session.get().run(None, batch_arrays(batch))
             spans.extend(decode(batch, start_logits, end_logits))
         return best_per_passage(pieces, spans)
 

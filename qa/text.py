@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from qa.errors import InvalidQuestion
+
 Span = tuple[int, int]
 
 _ABBREVIATIONS = frozenset(
@@ -18,6 +20,7 @@ _ABBREVIATIONS = frozenset(
     "u.s u.k e.g i.e jan feb mar apr aug sept sep oct nov dec".split()
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
 
 STOPWORDS = frozenset(
@@ -99,3 +102,17 @@ def content_words(text: str) -> list[tuple[str, str]]:
 def numbers(text: str) -> set[str]:
     """Numbers written with digits, normalised (``10,000`` -> ``10000``)."""
     return {normalize_token(t) for t in tokens(text) if t.lstrip("$£€")[:1].isdigit()}
+
+
+def check_question(question: str, limit: int) -> str:
+    """The question cleaned of control characters, or an error saying what is wrong."""
+    if not isinstance(question, str):
+        raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
+    cleaned = " ".join(_CONTROL.sub(" ", question).split())
+    if not cleaned:
+        raise InvalidQuestion("the question is empty")
+    if len(cleaned) > limit:
+        raise InvalidQuestion(
+            f"the question is {len(cleaned)} characters long; the limit is {limit}"
+        )
+    return cleaned

@@ -40,6 +40,19 @@ def test_ask_json_prints_exactly_one_object(tmp_path: Path) -> None:
         assert text[c["start"] : c["end"]] == c["quote"]
 
 
+def test_an_ask_that_wrote_nothing_ends_at_once_with_its_whole_answer(tmp_path: Path) -> None:
+    """The second ask finds the index up to date and skips Python's tear-down: what it
+    printed must still all be there, on a pipe, and the index stay usable."""
+    question = "How long do the mines stay active?"
+    runs = [qa("ask", question, "--json", index=tmp_path) for _ in range(3)]
+    assert [r.returncode for r in runs] == [0, 0, 0], runs[-1].stderr
+    answers = [json.loads(r.stdout) for r in runs]
+    assert {json.dumps({**a, "timings_ms": None}) for a in answers} == {
+        json.dumps({**answers[0], "timings_ms": None})
+    }
+    assert runs[0].stdout.endswith("}\n") and runs[1].stdout.endswith("}\n")
+
+
 def test_index_then_reindex_reports_unchanged(tmp_path: Path) -> None:
     first = qa("index", "seeds", "--quiet", index=tmp_path)
     assert first.returncode == 0, first.stderr

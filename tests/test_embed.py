@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from index.embed import (
     PACKAGED_MODEL,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
+    SessionLoader,
+    cpu_session,
     default_embedder,
     file_sha256,
     packaged_model_path,
@@ -143,6 +146,36 @@ def test_a_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_path: Path)
         replace_atomically(target, crash)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def test_a_session_loaded_ahead_is_made_once_for_every_caller(embedder: OnnxEmbedder) -> None:
+    made: list[object] = []
+
+    def make() -> object:
+        made.append(cpu_session(embedder.folder / "model.onnx", 1))
+        return made[-1]
+
+    loader = SessionLoader(make)
+    loader.start()
+    loader.start()
+    got: list[object] = []
+    callers = [threading.Thread(target=lambda: got.append(loader.get())) for _ in range(4)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert len(made) == 1 and all(g is made[0] for g in got)
+    feed = {n: np.ones((1, 4), dtype=np.int64) for n in ("input_ids", "attention_mask")}
+    feed["token_type_ids"] = np.zeros((1, 4), dtype=np.int64)
+    assert got[0].run(None, feed)[0].shape == (1, 4, 384)  # type: ignore[attr-defined]
+
+
+def test_a_session_that_fails_to_load_ahead_fails_where_it_is_used(tmp_path: Path) -> None:
+    loader = SessionLoader(lambda: cpu_session(tmp_path / "missing.onnx"))
+    loader.start()
+    for _ in range(2):  # the same error each time, not a hang or a None
+        with pytest.raises(Exception, match=r"missing\.onnx"):
+            loader.get()
 
 
 def test_embedding_a_question_imports_no_torch(embedder: OnnxEmbedder) -> None:
