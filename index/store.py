@@ -217,12 +217,10 @@ class ChunkStore:
             self._collection.delete(where={"source": {"$in": list(sources)}})
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        n = min(k, self.count())
-        if n == 0:
-            return []
+        """The ``k`` nearest chunks, or all of them when there are fewer (Chroma caps it)."""
         res = self._collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=n,
+            n_results=k,
             include=["documents", "metadatas", "distances"],
         )
         return [

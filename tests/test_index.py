@@ -188,3 +188,7 @@ def test_store_query_returns_scored_chunks(
     assert len(hits) == 3
     assert hits[0][1] >= hits[1][1] >= hits[2][1]
     assert any("North Korean" in chunk.text for chunk, _ in hits)
+    everything = store.query(embedder.embed(["anything"])[0], store.count() + 50)
+    assert len(everything) == store.count()  # asking for more than there is gives all
+    store.delete_files(list(store.file_states()))
+    assert store.query(embedder.embed(["anything"])[0], 5) == []
