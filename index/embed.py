@@ -142,7 +142,7 @@ def replace_atomically(target: Path, write: Callable[[Path], object]) -> None:
 
     A crash leaves the old file or none, never a half-written one.
     """
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         write(tmp)
         os.replace(tmp, target)
@@ -265,7 +265,9 @@ class SessionLoader:
     """One onnxruntime session, made on first use, or ahead of it in a thread (:meth:`start`).
 
     onnxruntime builds a session mostly without holding the GIL, so a cold ``qa ask``
-    imports chromadb (half a second) while its two models load.
+    imports chromadb (half a second) while its two models load. The thread is not a
+    daemon: a process that ends early waits for it rather than kill it inside onnxruntime.
+    A load that failed is tried again by the next :meth:`get`.
     """
 
     def __init__(self, make: Callable[[], Any]) -> None:
@@ -275,31 +277,41 @@ class SessionLoader:
 
     def start(self) -> None:
         """Begin loading in a thread, unless loading has begun."""
-        future = self._claim()
-        if future is not None:
-            threading.Thread(target=self._build, args=(future,), name="session-load").start()
+        future, mine = self._claim()
+        if mine:
+            try:
+                threading.Thread(target=self._build, args=(future,), name="session-load").start()
+            except BaseException as exc:
+                self._fail(future, exc)
+                raise
 
     def get(self) -> Any:
         """The session, loaded here unless a thread has it under way."""
-        future = self._claim()
-        if future is not None:
+        future, mine = self._claim()
+        if mine:
             self._build(future)
-        assert self._future is not None
-        return self._future.result()
+        return future.result()
 
-    def _claim(self) -> Future[Any] | None:
-        """A new future for the caller to fulfil, or None when another has claimed it."""
+    def _claim(self) -> tuple[Future[Any], bool]:
+        """The load's future, and whether the caller is the one to run it."""
         with self._lock:
             if self._future is not None:
-                return None
+                return self._future, False
             self._future = Future()
-            return self._future
+            return self._future, True
 
     def _build(self, future: Future[Any]) -> None:
         try:
-            future.set_result(self._make())
-        except BaseException as exc:  # handed to whoever calls get()
-            future.set_exception(exc)
+            session = self._make()
+        except BaseException as exc:  # handed to whoever waits in get()
+            self._fail(future, exc)
+        else:
+            future.set_result(session)
+
+    def _fail(self, future: Future[Any], exc: BaseException) -> None:
+        with self._lock:
+            self._future = None
+        future.set_exception(exc)
 
 
 class OnnxEmbedder:
@@ -308,8 +320,8 @@ class OnnxEmbedder:
     What sentence-transformers does, with tokenizers and onnxruntime: texts cut at
     ``max_seq_length`` tokens, token vectors mean-pooled over the attention mask, then
     L2-normalised. Texts are batched by length, each batch padded to its longest
-    text. The export and the session are made on first use, so commands that embed
-    nothing start fast.
+    text. The export and the session are made on first use or by :meth:`preload`, so
+    commands that embed nothing start fast.
     """
 
     def __init__(
@@ -327,15 +339,20 @@ class OnnxEmbedder:
         self._max_length = max_length
         self._cache = cache_dir or cache_root()
         self._threads = threads or _threads()
+        self._export_lock = threading.Lock()
+        self._folder: Path | None = None
         # Idle threads sleep rather than spin: a server waits far more than it embeds.
         self._session = SessionLoader(
             lambda: cpu_session(self.folder / "model.onnx", self._threads, spin=False)
         )
 
-    @cached_property
+    @property
     def folder(self) -> Path:
-        """The export the vectors come from (made now if missing)."""
-        return onnx_export(self._path, self._cache)
+        """The export the vectors come from (made now if missing, by one thread at a time)."""
+        with self._export_lock:
+            if self._folder is None:
+                self._folder = onnx_export(self._path, self._cache)
+            return self._folder
 
     @cached_property
     def _tokenizer(self) -> Any:

@@ -217,7 +217,7 @@ class ChunkStore:
             self._collection.delete(where={"source": {"$in": list(sources)}})
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        """The ``k`` nearest chunks, or all of them when there are fewer (Chroma caps it)."""
+        """The ``k`` (at least 1) nearest chunks, or all when there are fewer: Chroma caps it."""
         res = self._collection.query(
             query_embeddings=[vector.tolist()],
             n_results=k,

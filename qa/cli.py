@@ -35,8 +35,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def assistant_from_args(args: argparse.Namespace, progress: bool = False) -> Assistant:
     """The assistant the shared flags describe, its index brought up to date.
 
-    Its two models start loading in threads before the rest of the stack is imported:
-    a cold ``qa ask`` spends about a third of its time on each.
+    Its two models start loading in threads before the rest of the stack (chromadb above
+    all) is imported: the two halves of a cold start overlap.
     """
     from index.embed import OnnxEmbedder, default_embedder
     from qa.read import shared_reader
@@ -76,11 +76,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.text import check_question
 
-    check_question(args.question, settings_from_args(args).max_question_chars)  # before any start
+    check_question(args.question, settings_from_args(args).max_question_chars)  # before loading
     assistant = assistant_from_args(args)
     answer = assistant.ask(args.question)
     report = assistant.report
-    args.wrote_nothing = not (report.added or report.updated or report.removed)
+    # Tells run() that the index needed no change: nothing of Chroma's is left to save.
+    args.index_unchanged = not (report.added or report.updated or report.removed)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
@@ -189,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """``eval``'s options are mounted only for ``eval``: they import the answering stack."""
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(mount_eval=command == "eval").parse_args(argv)
@@ -198,6 +200,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def execute(args: argparse.Namespace) -> int:
+    """Run the parsed command; library errors become one line and exit code 2."""
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
@@ -210,16 +213,20 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def run() -> None:
-    """The ``qa`` program: :func:`main`, ended at once after an ``ask`` that wrote nothing.
+    """The ``qa`` program: :func:`main`, ended at once after an ``ask`` that left the index
+    unchanged.
 
     Python would then spend a tenth of a second tearing down the ~900 modules that
     chromadb imports, with nothing left to save.
     """
     args = parse_args(None)
     code = execute(args)
-    if getattr(args, "wrote_nothing", False):
-        sys.stdout.flush()
-        sys.stderr.flush()
+    if getattr(args, "index_unchanged", False):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a reader that went away (``| head``): nothing more to tell it
+            pass
         os._exit(code)
     sys.exit(code)
 

@@ -155,7 +155,7 @@ def best_per_passage(
 
 
 class Reader:
-    """The int8 ONNX reader and its tokenizer, loaded on first use."""
+    """The int8 ONNX reader and its tokenizer, loaded on first use or by :meth:`preload`."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
         from index.embed import SessionLoader, cpu_session

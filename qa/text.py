@@ -1,7 +1,8 @@
-"""Text helpers shared by the answerer, the verifier and the LLM path: sentences and terms.
+"""Text helpers shared by the answerer, the verifier and the LLM path: sentences and terms,
+and the check every question passes first.
 
-Everything returns offsets into the text it is given, so a span found here can
-become a :class:`~qa.types.Citation` without any rebuilding of text.
+Sentences and terms come as offsets into the text they are given, so a span found here
+can become a :class:`~qa.types.Citation` without any rebuilding of text.
 """
 
 from __future__ import annotations

@@ -170,12 +170,16 @@ def test_a_session_loaded_ahead_is_made_once_for_every_caller(embedder: OnnxEmbe
     assert got[0].run(None, feed)[0].shape == (1, 4, 384)  # type: ignore[attr-defined]
 
 
-def test_a_session_that_fails_to_load_ahead_fails_where_it_is_used(tmp_path: Path) -> None:
-    loader = SessionLoader(lambda: cpu_session(tmp_path / "missing.onnx"))
+def test_a_session_that_failed_to_load_fails_where_it_is_used_and_is_tried_again(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    model = tmp_path / "model.onnx"
+    loader = SessionLoader(lambda: cpu_session(model, 1))
     loader.start()
-    for _ in range(2):  # the same error each time, not a hang or a None
-        with pytest.raises(Exception, match=r"missing\.onnx"):
-            loader.get()
+    with pytest.raises(Exception, match=r"model\.onnx"):
+        loader.get()
+    model.write_bytes((embedder.folder / "model.onnx").read_bytes())  # the file turns up
+    assert loader.get().get_inputs()[0].name == "input_ids"  # type: ignore[attr-defined]
 
 
 def test_embedding_a_question_imports_no_torch(embedder: OnnxEmbedder) -> None:
