@@ -250,20 +250,28 @@ def throughput_plain(folder: Path, work: Path) -> Throughput:
     return Throughput(len(texts), n, n / indexed.seconds, n / model_alone(embed, texts))
 
 
-def throughput_report(qa: Throughput, plain: Throughput) -> list[str]:
-    def row(name: str, a: float, b: float, fmt: str) -> str:
-        return f"| {name} | {a:{fmt}} | {b:{fmt}} | {a / b:.2f} |"
+def row(name: str, a: float, b: float, unit: str = "", fmt: str = ".2f") -> str:
+    """A table row: ``qa``'s figure, plain llama-index's, and their ratio."""
+    unit = f" {unit}" if unit else ""
+    return f"| {name} | {a:{fmt}}{unit} | {b:{fmt}}{unit} | {a / b:.2f} |"
 
+
+def throughput_report(qa: Throughput, plain: Throughput) -> list[str]:
     return [
         f"## Indexing throughput: the first {THROUGHPUT_ARTICLES} articles of SQuAD 1.1 train",
         "",
         "| figure | qa | plain llama-index | qa ÷ plain |",
         "|---|---:|---:|---:|",
-        row("chunks", qa.chunks, plain.chunks, "d"),
-        row("tokens the model reads", qa.tokens, plain.tokens, "d"),
-        row("`index` process, start-up included (tok/s)", qa.index_tok_s, plain.index_tok_s, ".0f"),
-        row("embedding model alone, warm (tok/s)", qa.model_tok_s, plain.model_tok_s, ".0f"),
-        row("indexing ÷ model alone", qa.share, plain.share, ".3f"),
+        row("chunks", qa.chunks, plain.chunks, fmt="d"),
+        row("tokens the model reads", qa.tokens, plain.tokens, fmt="d"),
+        row(
+            "`index` process, start-up included (tok/s)",
+            qa.index_tok_s,
+            plain.index_tok_s,
+            fmt=".0f",
+        ),
+        row("embedding model alone, warm (tok/s)", qa.model_tok_s, plain.model_tok_s, fmt=".0f"),
+        row("indexing ÷ model alone", qa.share, plain.share, fmt=".3f"),
         "",
     ]
 
@@ -281,10 +289,6 @@ def header(title: str) -> list[str]:
 
 
 def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
-    def row(name: str, a: float, b: float, unit: str = "", fmt: str = ".2f") -> str:
-        unit = f" {unit}" if unit else ""
-        return f"| {name} | {a:{fmt}}{unit} | {b:{fmt}}{unit} | {a / b:.2f} |"
-
     lines = [
         *header("Core figures: `qa` beside plain llama-index, over seeds/"),
         "| figure | qa | plain llama-index | qa ÷ plain |",

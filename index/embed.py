@@ -261,8 +261,9 @@ def cpu_session(model: Path, threads: int = 0, spin: bool = True) -> Any:
     return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
-class SessionLoader:
-    """One onnxruntime session, made on first use, or ahead of it in a thread (:meth:`start`).
+class Loader:
+    """One slow thing (an onnxruntime session, an export), made once: on first use, or
+    ahead of it in a thread (:meth:`start`).
 
     onnxruntime builds a session mostly without holding the GIL, so a cold ``qa ask``
     imports chromadb (half a second) while its two models load. The thread is not a
@@ -280,13 +281,13 @@ class SessionLoader:
         future, mine = self._claim()
         if mine:
             try:
-                threading.Thread(target=self._build, args=(future,), name="session-load").start()
+                threading.Thread(target=self._build, args=(future,), name="preload").start()
             except BaseException as exc:
                 self._fail(future, exc)
                 raise
 
     def get(self) -> Any:
-        """The session, loaded here unless a thread has it under way."""
+        """The thing, made here unless a thread has it under way."""
         future, mine = self._claim()
         if mine:
             self._build(future)
@@ -339,20 +340,18 @@ class OnnxEmbedder:
         self._max_length = max_length
         self._cache = cache_dir or cache_root()
         self._threads = threads or _threads()
-        self._export_lock = threading.Lock()
-        self._folder: Path | None = None
+        # One thread at a time exports: on Python 3.12+ cached_property has no lock.
+        self._export = Loader(lambda: onnx_export(self._path, self._cache))
         # Idle threads sleep rather than spin: a server waits far more than it embeds.
-        self._session = SessionLoader(
+        self._session = Loader(
             lambda: cpu_session(self.folder / "model.onnx", self._threads, spin=False)
         )
 
     @property
     def folder(self) -> Path:
-        """The export the vectors come from (made now if missing, by one thread at a time)."""
-        with self._export_lock:
-            if self._folder is None:
-                self._folder = onnx_export(self._path, self._cache)
-            return self._folder
+        """The export the vectors come from (made now if missing)."""
+        export: Path = self._export.get()
+        return export
 
     @cached_property
     def _tokenizer(self) -> Any:

@@ -158,11 +158,11 @@ class Reader:
     """The int8 ONNX reader and its tokenizer, loaded on first use or by :meth:`preload`."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
-        from index.embed import SessionLoader, cpu_session
+        from index.embed import Loader, cpu_session
 
         self.model_dir = model_dir
         self.batch_size = batch_size
-        self._session = SessionLoader(lambda: cpu_session(model_dir / "reader.int8.onnx"))
+        self._session = Loader(lambda: cpu_session(model_dir / "reader.int8.onnx"))
 
     @cached_property
     def card(self) -> dict[str, Any]:

@@ -15,9 +15,9 @@ import pytest
 
 from index.embed import (
     PACKAGED_MODEL,
+    Loader,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
-    SessionLoader,
     cpu_session,
     default_embedder,
     file_sha256,
@@ -155,7 +155,7 @@ def test_a_session_loaded_ahead_is_made_once_for_every_caller(embedder: OnnxEmbe
         made.append(cpu_session(embedder.folder / "model.onnx", 1))
         return made[-1]
 
-    loader = SessionLoader(make)
+    loader = Loader(make)
     loader.start()
     loader.start()
     got: list[object] = []
@@ -174,7 +174,7 @@ def test_a_session_that_failed_to_load_fails_where_it_is_used_and_is_tried_again
     tmp_path: Path, embedder: OnnxEmbedder
 ) -> None:
     model = tmp_path / "model.onnx"
-    loader = SessionLoader(lambda: cpu_session(model, 1))
+    loader = Loader(lambda: cpu_session(model, 1))
     loader.start()
     with pytest.raises(Exception, match=r"model\.onnx"):
         loader.get()
