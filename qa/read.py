@@ -9,9 +9,9 @@ path.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,26 +37,27 @@ class Reading:
     margin: float  # best span score minus the no-answer score; > threshold means "answer"
 
 
-def best_span(
+def best_spans(
     start_logits: Floats,
     end_logits: Floats,
     in_context: npt.NDArray[np.bool_],
     max_tokens: int = MAX_ANSWER_TOKENS,
-) -> tuple[int, int, float]:
-    """The highest start+end score over context spans of at most ``max_tokens`` tokens.
-
-    Returns (start token, end token, score); (0, 0, -inf) when the window holds no context.
-    """
-    n = len(start_logits)
-    scores = start_logits[:, None] + end_logits[None, :]
+) -> list[tuple[int, int, float]]:
+    """Per row of a batch: the highest start+end score over context spans of at most
+    ``max_tokens`` tokens, as (start token, end token, score); (0, 0, -inf) for a row that
+    holds no context. All three arrays are (windows, tokens)."""
+    n = start_logits.shape[1]
     i, j = np.indices((n, n))
-    valid = (j >= i) & (j - i < max_tokens) & in_context[:, None] & in_context[None, :]
-    if not valid.any():
-        return 0, 0, float("-inf")
-    masked = np.where(valid, scores, -np.inf)
-    flat = int(np.argmax(masked))
-    s, e = divmod(flat, n)
-    return s, e, float(masked[s, e])
+    band = (j >= i) & (j - i < max_tokens)
+    valid = band & in_context[:, :, None] & in_context[:, None, :]
+    scores = np.where(valid, start_logits[:, :, None] + end_logits[:, None, :], -np.inf)
+    flat = scores.reshape(len(scores), -1).argmax(axis=1)
+    out = []
+    for row, at in enumerate(flat):
+        s, e = divmod(int(at), n)
+        score = float(scores[row, s, e])
+        out.append((s, e, score) if score > float("-inf") else (0, 0, score))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +85,25 @@ def load_tokenizer() -> Any:
     return tokenizer
 
 
-def windows(tokenizer: Any, question: str, passages: Sequence[str]) -> list[Window]:
+def windows(
+    tokenizer: Any,
+    question: str,
+    passages: Sequence[str],
+    encodings: Sequence[Any] | None = None,
+) -> list[Window]:
     """Question + passage pieces of at most MAX_LENGTH tokens, overlapping by STRIDE.
 
-    ``tokenizer`` is a ``tokenizers.Tokenizer`` of the reader's WordPiece vocabulary.
+    ``tokenizer`` is a ``tokenizers.Tokenizer`` of the reader's WordPiece vocabulary;
+    ``encodings``, the passages already tokenized by it (without special tokens).
     """
     q = tokenizer.encode(question, add_special_tokens=False)
     q_ids = q.ids[:MAX_QUESTION_TOKENS]
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     room = MAX_LENGTH - len(q_ids) - 3
     out: list[Window] = []
-    for p, encoding in enumerate(tokenizer.encode_batch(list(passages), add_special_tokens=False)):
+    if encodings is None:
+        encodings = tokenizer.encode_batch(list(passages), add_special_tokens=False)
+    for p, encoding in enumerate(encodings):
         ids, offsets = encoding.ids, encoding.offsets
         begin = 0
         while True:
@@ -132,14 +141,16 @@ def decode(
     batch: Sequence[Window], start_logits: Floats, end_logits: Floats
 ) -> list[tuple[int, int, float]]:
     """Per window: the best span as (char start, char end, margin over no-answer)."""
-    out = []
+    in_context = np.zeros(start_logits.shape, dtype=bool)
     for row, w in enumerate(batch):
-        n = len(w.ids)
-        s_log, e_log = start_logits[row, :n], end_logits[row, :n]
-        s, e, score = best_span(s_log, e_log, np.array(w.in_context))
-        null = float(s_log[0] + e_log[0])
-        out.append((w.offsets[s][0], w.offsets[e][1], score - null))
-    return out
+        in_context[row, : len(w.in_context)] = w.in_context
+    null = start_logits[:, 0] + end_logits[:, 0]
+    return [
+        (w.offsets[s][0], w.offsets[e][1], score - float(null[row]))
+        for row, (w, (s, e, score)) in enumerate(
+            zip(batch, best_spans(start_logits, end_logits, in_context), strict=True)
+        )
+    ]
 
 
 def best_per_passage(
@@ -188,11 +199,21 @@ class Reader:
     def tokenizer(self) -> Any:
         return load_tokenizer()
 
+    @cached_property
+    def _encode(self) -> Callable[[str], Any]:
+        """A passage's tokens, computed once: retrieval brings the same chunks back for
+        follow-ups and related questions."""
+        tokenizer = self.tokenizer
+        return lru_cache(maxsize=4096)(
+            lambda text: tokenizer.encode(text, add_special_tokens=False)
+        )
+
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """Each passage's best span, highest margin first."""
         if not passages:
             return []
-        pieces = windows(self.tokenizer, question, passages)
+        encodings = [self._encode(p) for p in passages]
+        pieces = windows(self.tokenizer, question, passages, encodings)
         spans: list[tuple[int, int, float]] = []
         for at in range(0, len(pieces), self.batch_size):
             batch = pieces[at : at + self.batch_size]

@@ -39,6 +39,7 @@ from qa.read import (
     load_tokenizer,
     windows,
 )
+from qa.text import sentence_spans
 
 DEV_FILE = "dev-v2.0-32articles.json.gz"
 TRAIN_V2_FILE = "train-v2.0-first10articles.json.gz"
@@ -126,6 +127,30 @@ def swapped_negatives(articles: Sequence[dict[str, Any]], share: float, seed: in
     return out
 
 
+def removed_negatives(articles: Sequence[dict[str, Any]], share: float, seed: int) -> list[Example]:
+    """A question whose paragraph lost the sentence(s) holding its answer: an on-topic
+    unanswerable, close to the question's words but without what it asks. Skipped when
+    the answer itself still appears in what is left."""
+    rng = random.Random(seed)
+    out = []
+    for article in articles:
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            sentences = sentence_spans(context)
+            for qa in paragraph["qas"]:
+                if not qa["answers"] or rng.random() >= share:
+                    continue
+                answer = qa["answers"][0]
+                begin, end = answer["answer_start"], answer["answer_start"] + len(answer["text"])
+                kept = [context[a:b] for a, b in sentences if b <= begin or a >= end]
+                rest = " ".join(kept)
+                if len(kept) < 2 or answer["text"].lower() in rest.lower():
+                    continue
+                question = qa["question"]
+                out.append(Example(qa["id"] + "_removed", article["title"], question, rest, ()))
+    return out
+
+
 def token_labels(window: Window, example: Example) -> tuple[int, int]:
     """The answer's first and last token in this window, or (0, 0) for [CLS] (no answer)."""
     if example.impossible:
@@ -158,13 +183,20 @@ def featurize(tokenizer: Any, items: Sequence[Example]) -> list[Feature]:
     return out
 
 
-def training_pool(squad_dir: Path, split: DevSplit, v2_repeat: int, seed: int) -> list[Example]:
+def training_pool(
+    squad_dir: Path, split: DevSplit, v2_repeat: int, removed_share: float, seed: int
+) -> list[Example]:
     """SQuAD 1.1 train, the 2.0 train and dev-train articles (repeated: they carry the real
-    unanswerable questions) and paragraph-swapped negatives, shuffled."""
+    unanswerable questions), paragraph-swapped and answer-removed negatives, shuffled."""
     v1 = load_squad(squad_dir / TRAIN_V1_FILE)
     v2 = load_squad(squad_dir / TRAIN_V2_FILE)
     dev = [a for a in load_squad(squad_dir / DEV_FILE) if a["title"] in split.train]
-    pool = examples(v1) + swapped_negatives(v1, 0.1, seed) + examples(v2 + dev) * v2_repeat
+    pool = (
+        examples(v1)
+        + swapped_negatives(v1, 0.1, seed)
+        + removed_negatives(v1, removed_share, seed)
+        + examples(v2 + dev) * v2_repeat
+    )
     random.Random(seed).shuffle(pool)
     return pool
 
@@ -306,11 +338,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     split = split_dev(titles)
     (work / "split.json").write_text(json.dumps(asdict(split), indent=1))
 
-    features_path = work / "features.pt"
+    # A later stage with another pool (say, more negatives) resumes the same checkpoint.
+    pool_name = f"v2x{args.v2_repeat}-removed{args.removed:g}-first{args.examples}-seed{args.seed}"
+    features_path = work / f"features-{pool_name}.pt"
     if features_path.exists():
         features = torch.load(features_path, weights_only=False)
     else:
-        pool = training_pool(args.squad_dir, split, args.v2_repeat, args.seed)
+        pool = training_pool(args.squad_dir, split, args.v2_repeat, args.removed, args.seed)
         features = featurize(tokenizer, pool[: args.examples])
         save_atomic(features, features_path)
     calibration = calibration_examples(args.squad_dir, split, args.eval_questions, args.seed)
@@ -565,6 +599,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, default=1e-4)
     train.add_argument("--examples", type=int, default=70_000, help="cap on the pool")
     train.add_argument("--v2-repeat", type=int, default=3)
+    train.add_argument(
+        "--removed", type=float, default=0.0, help="share of answer-removed negatives"
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=2)
     train.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)

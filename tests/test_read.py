@@ -17,11 +17,11 @@ from qa.read import (
     MAX_LENGTH,
     MODEL_DIR,
     STRIDE,
-    best_span,
+    best_spans,
     shared_reader,
     windows,
 )
-from qa.train import question_key
+from qa.train import question_key, removed_negatives
 from tests.conftest import REPO
 
 
@@ -63,6 +63,10 @@ def logits(**peaks: float) -> np.ndarray:
     return out
 
 
+def best_span(start: np.ndarray, end: np.ndarray, context: np.ndarray) -> tuple[int, int, float]:
+    return best_spans(start[None], end[None], context[None])[0]
+
+
 def test_best_span_respects_context_order_and_length() -> None:
     context = np.array([False] * 2 + [True] * 62)
     assert best_span(logits(i10=5.0), logits(i12=5.0), context) == (10, 12, 10.0)
@@ -76,6 +80,48 @@ def test_best_span_respects_context_order_and_length() -> None:
     assert best_span(logits(i10=9.0), logits(**last), context)[2] == -1.0
     assert best_span(logits(i10=9.0), logits(i39=9.0), context) == (10, 39, 18.0)
     assert best_span(logits(), logits(), np.zeros(64, dtype=bool))[2] == float("-inf")
+
+
+def test_answer_removed_negatives_lose_the_answer_and_keep_the_rest() -> None:
+    context = (
+        "The bridge opened in 1932. It was closed in 1990 after its cables corroded. "
+        "A new bridge was built nearby. Tolls paid for it."
+    )
+    at = context.index("after its cables")
+    article = {
+        "title": "Bridge",
+        "paragraphs": [
+            {
+                "context": context,
+                "qas": [
+                    {
+                        "id": "why",
+                        "question": "Why was the bridge closed?",
+                        "answers": [{"text": "after its cables corroded", "answer_start": at}],
+                    },
+                    {
+                        "id": "open",
+                        "question": "When did the bridge open?",
+                        "answers": [{"text": "1932", "answer_start": context.index("1932")}],
+                    },
+                    {
+                        "id": "toll",
+                        "question": "What paid for the new bridge?",
+                        "answers": [{"text": "bridge", "answer_start": context.index("bridge")}],
+                    },
+                ],
+            }
+        ],
+    }
+    made = {e.id: e for e in removed_negatives([article], share=1.0, seed=0)}
+    why = made["why_removed"]
+    assert why.impossible and "corroded" not in why.context
+    assert why.context == (
+        "The bridge opened in 1932. A new bridge was built nearby. Tolls paid for it."
+    )
+    assert "open_removed" in made and "1932" not in made["open_removed"].context
+    assert "toll_removed" not in made  # "bridge" is still in what is left: not a negative
+    assert removed_negatives([article], share=0.0, seed=0) == []
 
 
 def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:
