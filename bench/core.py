@@ -289,6 +289,8 @@ def header(title: str) -> list[str]:
 
 
 def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
+    from bench.plain_llama_index import TOP_K as PLAIN_TOP_K
+
     lines = [
         *header("Core figures: `qa` beside plain llama-index, over seeds/"),
         "| figure | qa | plain llama-index | qa ÷ plain |",
@@ -314,11 +316,12 @@ def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
         row("peak memory of indexing", qa.index_mb, plain.index_mb, "MB", ".0f"),
         "",
         "`qa` answers (retrieval, then the answer stage); the plain pipeline only retrieves "
-        "(VectorStoreIndex + ChromaVectorStore + HuggingFaceEmbedding, top 8), so its warm "
-        "ask is its retrieval: compare it with `qa`'s warm retrieval (`timings_ms.retrieve`: "
-        "dense + BM25 + fusion). On seeds/ the whole-process indexing figures are mostly "
-        "process start-up (2 files, under 20 chunks); the warm rows index the same folder "
-        "again into a fresh store in a process that has the model loaded.",
+        f"(VectorStoreIndex + ChromaVectorStore + HuggingFaceEmbedding, top {PLAIN_TOP_K}), "
+        "so its warm ask is its retrieval: compare it with `qa`'s warm retrieval "
+        "(`timings_ms.retrieve`: dense + BM25 + fusion). On seeds/ the whole-process "
+        "indexing figures are mostly process start-up (2 files, under 20 chunks); the warm "
+        "rows index the same folder again into a fresh store in a process that has the model "
+        "loaded.",
         "",
         *throughput,
     ]

@@ -19,7 +19,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-TOP_K = 8
+TOP_K = 4  # as many passages as qa retrieves (Settings.top_k)
 
 
 @cache

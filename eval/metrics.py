@@ -73,6 +73,9 @@ class EvalRow:
     item: GoldItem
     answer: Answer
     latency_ms: float
+    retrieved: tuple[Located, ...] = ()
+    """The top RETRIEVAL_DEPTH passages for the searched question, apart from the answer,
+    which may read fewer: the retrieval figures measure retrieval. Empty: the answer's."""
 
 
 def load_gold(path: str | Path) -> list[GoldItem]:
@@ -425,7 +428,7 @@ def score_row(row: EvalRow) -> ItemScore:
         citation_precision=citation_precision(answer.citations, item.evidence),
         citation_recall=citation_recall(answer.citations, item.evidence),
         groundedness=grounded,
-        hit_rank=first_hit_rank(answer.passages, item.evidence),
+        hit_rank=first_hit_rank(row.retrieved or answer.passages, item.evidence),
     )
 
 

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from eval.curve import abstention_curve, write_curve
 from eval.metrics import (
+    RETRIEVAL_DEPTH,
     EvalReport,
     EvalRow,
     GoldItem,
@@ -76,7 +77,9 @@ def ask_all(
     for item in tqdm(items, desc="eval", unit="q", disable=not progress):
         t0 = time.perf_counter()
         answer = assistant.ask(item.question, history=item.history)
-        rows.append(EvalRow(item, answer, (time.perf_counter() - t0) * 1000))
+        latency_ms = (time.perf_counter() - t0) * 1000
+        retrieved = assistant.retrieve(answer.searched, RETRIEVAL_DEPTH)
+        rows.append(EvalRow(item, answer, latency_ms, tuple(retrieved)))
     return rows
 
 

@@ -23,8 +23,11 @@ class Settings:
     chunk_size: int = 128
     """Tokens per chunk; small chunks keep retrieval precise on news-length text."""
     chunk_overlap: int = 24
-    top_k: int = 8
-    """Passages retrieved per question, after fusing the dense and lexical rankings."""
+    top_k: int = 4
+    """Passages retrieved per question, after fusing the dense and lexical rankings, and read
+    for the answer. On the reader's calibration articles reading the best 4 scored as well as
+    reading 8 (SQuAD 2.0 F1 0.651 against 0.650, best of 3 to 8) in 60% of the time; the
+    reader's threshold is calibrated for 4."""
     abstain_below: float = 0.5
     """Answers whose confidence is below this are withheld: "the sources don't say". 0.5 is
     the reader's calibrated threshold; higher abstains more."""

@@ -12,14 +12,15 @@ import pytest
 
 import eval.run
 from eval.cli import add_eval_command
-from eval.metrics import load_gold, metric_names
+from eval.metrics import RETRIEVAL_DEPTH, load_gold, metric_names
 from eval.report import compare_runs, compare_table, load_overall
 from eval.run import DEFAULT_GOLD, load_thresholds, run_eval
+from index.embed import OnnxEmbedder
 from qa.assistant import Assistant
 from qa.cli import common_options
 from qa.errors import ConfigError, SourcesError
 from qa.settings import Settings
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, Passage
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -42,6 +43,17 @@ def test_the_gold_files_quote_their_sources_exactly(name: str, size: int) -> Non
     assert all(i.history for i in items if i.category == "follow-up")
 
 
+def test_retrieval_figures_look_deeper_than_the_answer_reads(
+    seeds_assistant: Assistant, embedder: OnnxEmbedder
+) -> None:
+    one = Assistant.open(SEEDS, seeds_assistant.settings.replace(top_k=1), embedder=embedder)
+    items = [i for i in load_gold(DEFAULT_GOLD) if i.answerable and not i.history][:5]
+    rows = eval.run.ask_all(one, items)
+    assert all(len(r.answer.passages) == 1 for r in rows)
+    assert all(len(r.retrieved) == RETRIEVAL_DEPTH for r in rows)
+    assert [r.retrieved[0] for r in rows] == [r.answer.passages[0] for r in rows]
+
+
 class StubAssistant:
     """Answers from a table: the pipeline around ask() is tested without any model."""
 
@@ -55,6 +67,9 @@ class StubAssistant:
     def ask(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> Answer:
         self.histories.append(history)
         return self.answers[question]
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+        return []
 
 
 def stub_gold(path: Path) -> Path:
