@@ -85,24 +85,24 @@ def load_tokenizer() -> Any:
     return tokenizer
 
 
-def windows(
-    tokenizer: Any,
-    question: str,
-    passages: Sequence[str],
-    encodings: Sequence[Any] | None = None,
-) -> list[Window]:
+def encode(tokenizer: Any, passages: Sequence[str]) -> list[Any]:
+    """The passages as ``tokenizer`` splits them, without special tokens: what
+    :func:`windows` cuts up."""
+    encodings: list[Any] = tokenizer.encode_batch(list(passages), add_special_tokens=False)
+    return encodings
+
+
+def windows(tokenizer: Any, question: str, encodings: Sequence[Any]) -> list[Window]:
     """Question + passage pieces of at most MAX_LENGTH tokens, overlapping by STRIDE.
 
     ``tokenizer`` is a ``tokenizers.Tokenizer`` of the reader's WordPiece vocabulary;
-    ``encodings``, the passages already tokenized by it (without special tokens).
+    ``encodings``, the passages tokenized by :func:`encode`.
     """
     q = tokenizer.encode(question, add_special_tokens=False)
     q_ids = q.ids[:MAX_QUESTION_TOKENS]
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     room = MAX_LENGTH - len(q_ids) - 3
     out: list[Window] = []
-    if encodings is None:
-        encodings = tokenizer.encode_batch(list(passages), add_special_tokens=False)
     for p, encoding in enumerate(encodings):
         ids, offsets = encoding.ids, encoding.offsets
         begin = 0
@@ -204,16 +204,13 @@ class Reader:
         """A passage's tokens, computed once: retrieval brings the same chunks back for
         follow-ups and related questions."""
         tokenizer = self.tokenizer
-        return lru_cache(maxsize=4096)(
-            lambda text: tokenizer.encode(text, add_special_tokens=False)
-        )
+        return lru_cache(maxsize=4096)(lambda text: encode(tokenizer, [text])[0])
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """Each passage's best span, highest margin first."""
         if not passages:
             return []
-        encodings = [self._encode(p) for p in passages]
-        pieces = windows(self.tokenizer, question, passages, encodings)
+        pieces = windows(self.tokenizer, question, [self._encode(p) for p in passages])
         spans: list[tuple[int, int, float]] = []
         for at in range(0, len(pieces), self.batch_size):
             batch = pieces[at : at + self.batch_size]

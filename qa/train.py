@@ -36,6 +36,7 @@ from qa.read import (
     batch_arrays,
     best_per_passage,
     decode,
+    encode,
     load_tokenizer,
     windows,
 )
@@ -177,7 +178,7 @@ class Feature:
 def featurize(tokenizer: Any, items: Sequence[Example]) -> list[Feature]:
     out = []
     for example in items:
-        for window in windows(tokenizer, example.question, [example.context]):
+        for window in windows(tokenizer, example.question, encode(tokenizer, [example.context])):
             start, end = token_labels(window, example)
             out.append(Feature(window, start, end))
     return out
@@ -261,7 +262,7 @@ def torch_read(model: Any, tokenizer: Any) -> ReadFn:
     import torch
 
     def read(question: str, passages: Sequence[str]) -> list[Reading]:
-        pieces = windows(tokenizer, question, passages)
+        pieces = windows(tokenizer, question, encode(tokenizer, passages))
         with torch.inference_mode():
             start, end = model(**to_tensors(pieces))
         return best_per_passage(pieces, decode(pieces, start.numpy(), end.numpy()))
@@ -437,8 +438,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     model.eval()
     torch.save(model.state_dict(), work / "reader.pt")
     fp32 = work / "reader.fp32.onnx"
+    tokenizer = load_tokenizer()
     dummy = to_tensors(
-        windows(load_tokenizer(), "What is it?", ["It is an example passage, nothing more."])
+        windows(tokenizer, "What is it?", encode(tokenizer, ["It is an example passage."]))
     )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     torch.onnx.export(
@@ -474,7 +476,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     expected = [
         {**case, **dict(zip(("start", "end", "margin"), _best(read, case), strict=True))}
-        for read in [torch_read(model, load_tokenizer())]
+        for read in [torch_read(model, tokenizer)]
         for case in agreement_cases()
     ]
     # A case names its gold question by hash: the model folder carries no text of the sources.

@@ -18,6 +18,7 @@ from qa.read import (
     MODEL_DIR,
     STRIDE,
     best_spans,
+    encode,
     shared_reader,
     windows,
 )
@@ -32,7 +33,7 @@ def tokenizer() -> object:
 
 def test_windows_cover_every_token_of_a_long_passage_with_overlap(tokenizer: object) -> None:
     passage = " ".join(f"word{i} is here." for i in range(400))
-    pieces = windows(tokenizer, "Which word is here?", [passage])
+    pieces = windows(tokenizer, "Which word is here?", encode(tokenizer, [passage]))
     assert len(pieces) > 3
     covered: set[tuple[int, int]] = set()
     for w in pieces:
@@ -50,7 +51,7 @@ def test_windows_cover_every_token_of_a_long_passage_with_overlap(tokenizer: obj
 
 
 def test_windows_keep_to_their_own_passage(tokenizer: object) -> None:
-    pieces = windows(tokenizer, "Who?", ["Ada wrote it.", "Bo read it."])
+    pieces = windows(tokenizer, "Who?", encode(tokenizer, ["Ada wrote it.", "Bo read it."]))
     assert [w.passage for w in pieces] == [0, 1]
     assert pieces[0].type_ids[0] == 0 and pieces[0].type_ids[-1] == 1
 
