@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -152,6 +153,66 @@ def removed_negatives(articles: Sequence[dict[str, Any]], share: float, seed: in
     return out
 
 
+# A name: a run of capitalised words seen mid-sentence (so not a sentence's first word);
+# a number: digits with their separators.
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w'-]*(?: [A-Z][\w'-]*)*")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+
+
+def _mentions(text: str) -> set[str]:
+    return {m.group() for pattern in (_NAME, _NUMBER) for m in pattern.finditer(text)}
+
+
+def _shape(mention: str) -> str:
+    """Names swap with names of as many words, numbers with numbers written alike."""
+    return re.sub(r"\d", "0", mention) if mention[0].isdigit() else f"name{len(mention.split())}"
+
+
+def entity_swapped_negatives(
+    articles: Sequence[dict[str, Any]], share: float, seed: int
+) -> list[Example]:
+    """A question with one of its names or numbers, found in its paragraph, replaced by
+    another of the same shape from elsewhere in its article that the paragraph never
+    mentions: an on-topic question the paragraph cannot answer, like SQuAD 2.0's entity-
+    and number-swap unanswerables."""
+    rng = random.Random(seed)
+    out = []
+    for article in articles:
+        by_shape: dict[str, list[str]] = {}
+        for mention in sorted(
+            set().union(*(_mentions(p["context"]) for p in article["paragraphs"]))
+        ):
+            by_shape.setdefault(_shape(mention), []).append(mention)
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            lowered = context.lower()
+            for qa in paragraph["qas"]:
+                if not qa["answers"] or rng.random() >= share:
+                    continue
+                question = qa["question"]
+                found = [
+                    m
+                    for m in (*_NAME.finditer(question), *_NUMBER.finditer(question))
+                    if re.search(rf"\b{re.escape(m.group())}\b", context)
+                ]
+                rng.shuffle(found)
+                for match in found:
+                    others = [
+                        m
+                        for m in by_shape.get(_shape(match.group()), [])
+                        if m.lower() not in lowered and m.lower() not in question.lower()
+                    ]
+                    if others:
+                        swapped = (
+                            question[: match.start()] + rng.choice(others) + question[match.end() :]
+                        )
+                        out.append(
+                            Example(qa["id"] + "_entity", article["title"], swapped, context, ())
+                        )
+                        break
+    return out
+
+
 def token_labels(window: Window, example: Example) -> tuple[int, int]:
     """The answer's first and last token in this window, or (0, 0) for [CLS] (no answer)."""
     if example.impossible:
@@ -185,10 +246,16 @@ def featurize(tokenizer: Any, items: Sequence[Example]) -> list[Feature]:
 
 
 def training_pool(
-    squad_dir: Path, split: DevSplit, v2_repeat: int, removed_share: float, seed: int
+    squad_dir: Path,
+    split: DevSplit,
+    v2_repeat: int,
+    removed_share: float,
+    entity_share: float,
+    seed: int,
 ) -> list[Example]:
     """SQuAD 1.1 train, the 2.0 train and dev-train articles (repeated: they carry the real
-    unanswerable questions), paragraph-swapped and answer-removed negatives, shuffled."""
+    unanswerable questions), paragraph-swapped, answer-removed and entity-swapped negatives,
+    shuffled."""
     v1 = load_squad(squad_dir / TRAIN_V1_FILE)
     v2 = load_squad(squad_dir / TRAIN_V2_FILE)
     dev = [a for a in load_squad(squad_dir / DEV_FILE) if a["title"] in split.train]
@@ -196,6 +263,7 @@ def training_pool(
         examples(v1)
         + swapped_negatives(v1, 0.1, seed)
         + removed_negatives(v1, removed_share, seed)
+        + entity_swapped_negatives(v1, entity_share, seed)
         + examples(v2 + dev) * v2_repeat
     )
     random.Random(seed).shuffle(pool)
@@ -311,6 +379,28 @@ def squad_scores(
     return Scores(*at(threshold), threshold)
 
 
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Where F1 is lost: in finding the span or in deciding whether to answer."""
+
+    has_ans_f1_always_answering: float  # F1 on answerable questions were it never to abstain
+    answerability_auc: float  # P(an answerable question's margin > an unanswerable one's)
+    f1_if_deciding_perfectly: float  # F1 with its spans, abstaining exactly when it should
+
+
+def diagnose(items: Sequence[Example], preds: Sequence[tuple[str, float]]) -> Diagnosis:
+    impossible = np.array([e.impossible for e in items])
+    margins = np.array([m for _, m in preds])
+    forced = np.array(
+        [token_f1(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
+    )[~impossible]
+    above = margins[~impossible][:, None] - margins[impossible][None, :]
+    auc = float(((above > 0) + 0.5 * (above == 0)).mean())
+    return Diagnosis(
+        float(forced.mean()), auc, float((forced.sum() + impossible.sum()) / len(items))
+    )
+
+
 def batches(features: Sequence[Feature], size: int, seed: int) -> Iterator[list[Feature]]:
     order = list(range(len(features)))
     random.Random(seed).shuffle(order)
@@ -340,12 +430,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     (work / "split.json").write_text(json.dumps(asdict(split), indent=1))
 
     # A later stage with another pool (say, more negatives) resumes the same checkpoint.
-    pool_name = f"v2x{args.v2_repeat}-removed{args.removed:g}-first{args.examples}-seed{args.seed}"
+    pool_name = (
+        f"v2x{args.v2_repeat}-removed{args.removed:g}-entity{args.entity:g}"
+        f"-first{args.examples}-seed{args.seed}"
+    )
     features_path = work / f"features-{pool_name}.pt"
     if features_path.exists():
         features = torch.load(features_path, weights_only=False)
     else:
-        pool = training_pool(args.squad_dir, split, args.v2_repeat, args.removed, args.seed)
+        pool = training_pool(
+            args.squad_dir, split, args.v2_repeat, args.removed, args.entity, args.seed
+        )
         features = featurize(tokenizer, pool[: args.examples])
         save_atomic(features, features_path)
     calibration = calibration_examples(args.squad_dir, split, args.eval_questions, args.seed)
@@ -531,9 +626,11 @@ def held_out_examples(squad_dir: Path, titles: Sequence[str]) -> list[Example]:
     return examples([a for a in load_squad(squad_dir / DEV_FILE) if a["title"] in titles])
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Set the no-answer threshold where SQuAD 2.0 F1 peaks on the calibration articles, read
-    through the whole pipeline as the app reads: open retrieval over those articles."""
+def pipeline_predictions(
+    reader_dir: Path, squad_dir: Path, titles: Sequence[str], per_article: int | None = None
+) -> tuple[list[Example], list[tuple[str, float]]]:
+    """Per question of these dev articles: the best span and its margin, read as the app
+    reads (open retrieval over the articles, the reader over the passages retrieved)."""
     import tempfile
 
     from eval.metrics import load_gold
@@ -542,16 +639,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant
     from qa.settings import Settings
 
-    card_path = args.out_dir / "reader.json"
-    card = json.loads(card_path.read_text())
-    dev = args.squad_dir / DEV_FILE
-    others = {a["title"] for a in load_squad(dev)} - set(card["split"]["calibrate"])
-    reader = Reader(args.out_dir)
+    dev = squad_dir / DEV_FILE
+    others = {a["title"] for a in load_squad(dev)} - set(titles)
+    reader = Reader(reader_dir)
+    items, preds = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        sources, gold = write_squad_set(dev, tmp, exclude=others, per_article=args.per_article)
+        sources, gold = write_squad_set(dev, tmp, exclude=others, per_article=per_article)
         assistant = Assistant.open(sources, Settings(index_dir=Path(tmp) / "index"))
         answerer = ReaderAnswerer(assistant.texts, reader, 0.5)
-        items, preds = [], []
         for item in load_gold(gold):
             found = answerer.find(item.question, assistant.retrieve(item.question))[:1]
             answers = tuple((g, 0) for g in item.golds) if item.answerable else ()
@@ -564,6 +659,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 if found
                 else ("", float("-inf"))
             )
+    return items, preds
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Set the no-answer threshold where SQuAD 2.0 F1 peaks on the calibration articles, read
+    through the whole pipeline as the app reads: open retrieval over those articles."""
+    card_path = args.out_dir / "reader.json"
+    card = json.loads(card_path.read_text())
+    items, preds = pipeline_predictions(
+        args.out_dir, args.squad_dir, card["split"]["calibrate"], args.per_article
+    )
     scores = squad_scores(items, preds)
     card["threshold"] = scores.threshold
     card["calibration"] = {"questions": len(items), **asdict(scores)}
@@ -573,20 +679,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_measure(args: argparse.Namespace) -> int:
-    """The shipped reader on the held-out articles, each question given its own paragraph (the
-    oracle passage): what reading alone loses, apart from retrieval."""
+    """The shipped reader on the held-out articles, through the whole pipeline and given each
+    question's own paragraph (the oracle passage), so that retrieval, span finding and
+    deciding to answer are told apart."""
     reader = Reader(args.out_dir)
     card_path = args.out_dir / "reader.json"
     card = json.loads(card_path.read_text())
-    items = held_out_examples(args.squad_dir, card["split"]["held_out"])
+    titles = card["split"]["held_out"]
+    items, preds = pipeline_predictions(args.out_dir, args.squad_dir, titles)
+    card["held_out"] = {
+        "questions": len(items),
+        "at_calibrated_threshold": asdict(squad_scores(items, preds, reader.threshold)),
+        "diagnosis": asdict(diagnose(items, preds)),
+    }
+    items = held_out_examples(args.squad_dir, titles)
     preds = predictions(reader.read, items)
     card["oracle_held_out"] = {
         "questions": len(items),
         "at_calibrated_threshold": asdict(squad_scores(items, preds, reader.threshold)),
         "at_best_threshold": asdict(squad_scores(items, preds)),
+        "diagnosis": asdict(diagnose(items, preds)),
     }
     card_path.write_text(json.dumps(card, indent=1) + "\n")
-    print(json.dumps(card["oracle_held_out"]))
+    print(json.dumps({k: card[k] for k in ("held_out", "oracle_held_out")}))
     return 0
 
 
@@ -603,6 +718,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--v2-repeat", type=int, default=3)
     train.add_argument(
         "--removed", type=float, default=0.0, help="share of answer-removed negatives"
+    )
+    train.add_argument(
+        "--entity", type=float, default=0.0, help="share of entity-swapped negatives"
     )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=2)

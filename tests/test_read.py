@@ -22,7 +22,13 @@ from qa.read import (
     shared_reader,
     windows,
 )
-from qa.train import question_key, removed_negatives
+from qa.train import (
+    Example,
+    diagnose,
+    entity_swapped_negatives,
+    question_key,
+    removed_negatives,
+)
 from tests.conftest import REPO
 
 
@@ -123,6 +129,50 @@ def test_answer_removed_negatives_lose_the_answer_and_keep_the_rest() -> None:
     assert "open_removed" in made and "1932" not in made["open_removed"].context
     assert "toll_removed" not in made  # "bridge" is still in what is left: not a negative
     assert removed_negatives([article], share=0.0, seed=0) == []
+
+
+def test_entity_swapped_negatives_ask_about_what_the_paragraph_never_mentions() -> None:
+    bridge = "The Harbour Bridge opened in 1932, built by Dorman Long for the city of Sydney."
+    tunnel = "The Harbour Tunnel opened in 1992, built by Transfield for the city of Sydney."
+    qas = [
+        {
+            "id": "builder",
+            "question": "What firm built the bridge for Sydney in 1932?",
+            "answers": [{"text": "Dorman Long", "answer_start": bridge.index("Dorman")}],
+        },
+        {
+            "id": "plain",
+            "question": "What firm built the bridge?",
+            "answers": [{"text": "Dorman Long", "answer_start": bridge.index("Dorman")}],
+        },
+    ]
+    article = {
+        "title": "Harbour",
+        "paragraphs": [{"context": bridge, "qas": qas}, {"context": tunnel, "qas": []}],
+    }
+    made = {e.id: e for e in entity_swapped_negatives([article], share=1.0, seed=0)}
+    swapped = made["builder_entity"]
+    # One name or number swapped for one of the same shape the bridge's paragraph never
+    # mentions ("Sydney" may not come back: it is in both).
+    assert swapped.impossible and swapped.context == bridge
+    assert swapped.question in {
+        "What firm built the bridge for Transfield in 1932?",
+        "What firm built the bridge for Sydney in 1992?",
+    }
+    assert "plain_entity" not in made  # nothing in it to swap
+    assert entity_swapped_negatives([article], share=0.0, seed=0) == []
+
+
+def test_diagnosis_tells_span_finding_from_deciding() -> None:
+    def item(*answers: str) -> Example:
+        return Example("id", "", "q", "", tuple((a, 0) for a in answers))
+
+    items = [item("Dorman Long"), item("1932"), item(), item()]
+    preds = [("Dorman Long", 5.0), ("Sydney", -1.0), ("1992", 3.0), ("", -2.0)]
+    found = diagnose(items, preds)
+    assert found.has_ans_f1_always_answering == 0.5  # one right span of two
+    assert found.answerability_auc == 0.75  # 5 beats 3 and -2; -1 beats only -2
+    assert found.f1_if_deciding_perfectly == 0.75  # the right span and both abstentions
 
 
 def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:
