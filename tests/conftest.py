@@ -21,7 +21,7 @@ SEEDS = REPO / "seeds"
 #: ``abstain_below`` for tests of what follows the decision to answer (citations, agreement,
 #: rendering): abstain only where the reader is sure there is no answer. The default (0.5,
 #: the calibrated threshold) is tested by the abstention tests and the eval gates.
-ANSWER_MORE = 0.001
+ANSWER_MORE = 0.0005
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

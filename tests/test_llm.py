@@ -208,11 +208,13 @@ def llm_assistant(
 
 @pytest.mark.slow
 def test_streams_tokens_then_a_verified_answer(llm_assistant: Assistant) -> None:
-    parts = list(llm_assistant.ask_stream("How many North Korean soldiers joined Russia's forces?"))
+    settings = llm_assistant.settings.replace(abstain_below=ANSWER_MORE)  # what follows answering
+    qa = Assistant.open(SEEDS, settings, embedder=llm_assistant.embedder)
+    parts = list(qa.ask_stream("How many North Korean soldiers joined Russia's forces?"))
     final = parts[-1]
     assert isinstance(final, Answer) and not final.abstained
     assert len(parts) > 2 and all(isinstance(p, str) for p in parts[:-1])
-    assert_grounded(final, llm_assistant.texts)
+    assert_grounded(final, qa.texts)
     assert "10,000" in final.text
     assert {"generate", "verify"} <= set(final.timings_ms)
     assert final.timings_ms["verify"] < 0.05 * final.timings_ms["answer"]
