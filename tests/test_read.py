@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -89,37 +90,23 @@ def test_best_span_respects_context_order_and_length() -> None:
     assert best_span(logits(), logits(), np.zeros(64, dtype=bool))[2] == float("-inf")
 
 
+def squad_question(id_: str, question: str, answer: str, context: str) -> dict[str, Any]:
+    """A SQuAD question whose answer is the first place ``answer`` occurs in ``context``."""
+    answers = [{"text": answer, "answer_start": context.index(answer)}]
+    return {"id": id_, "question": question, "answers": answers}
+
+
 def test_answer_removed_negatives_lose_the_answer_and_keep_the_rest() -> None:
     context = (
         "The bridge opened in 1932. It was closed in 1990 after its cables corroded. "
         "A new bridge was built nearby. Tolls paid for it."
     )
-    at = context.index("after its cables")
-    article = {
-        "title": "Bridge",
-        "paragraphs": [
-            {
-                "context": context,
-                "qas": [
-                    {
-                        "id": "why",
-                        "question": "Why was the bridge closed?",
-                        "answers": [{"text": "after its cables corroded", "answer_start": at}],
-                    },
-                    {
-                        "id": "open",
-                        "question": "When did the bridge open?",
-                        "answers": [{"text": "1932", "answer_start": context.index("1932")}],
-                    },
-                    {
-                        "id": "toll",
-                        "question": "What paid for the new bridge?",
-                        "answers": [{"text": "bridge", "answer_start": context.index("bridge")}],
-                    },
-                ],
-            }
-        ],
-    }
+    qas = [
+        squad_question("why", "Why was the bridge closed?", "after its cables corroded", context),
+        squad_question("open", "When did the bridge open?", "1932", context),
+        squad_question("toll", "What paid for the new bridge?", "bridge", context),
+    ]
+    article = {"title": "Bridge", "paragraphs": [{"context": context, "qas": qas}]}
     made = {e.id: e for e in removed_negatives([article], share=1.0, seed=0)}
     why = made["why_removed"]
     assert why.impossible and "corroded" not in why.context
@@ -135,16 +122,10 @@ def test_entity_swapped_negatives_ask_about_what_the_paragraph_never_mentions() 
     bridge = "The Harbour Bridge opened in 1932, built by Dorman Long for the city of Sydney."
     tunnel = "The Harbour Tunnel opened in 1992, built by Transfield for the city of Sydney."
     qas = [
-        {
-            "id": "builder",
-            "question": "What firm built the bridge for Sydney in 1932?",
-            "answers": [{"text": "Dorman Long", "answer_start": bridge.index("Dorman")}],
-        },
-        {
-            "id": "plain",
-            "question": "What firm built the bridge?",
-            "answers": [{"text": "Dorman Long", "answer_start": bridge.index("Dorman")}],
-        },
+        squad_question(
+            "builder", "What firm built the bridge for Sydney in 1932?", "Dorman Long", bridge
+        ),
+        squad_question("plain", "What firm built the bridge?", "Dorman Long", bridge),
     ]
     article = {
         "title": "Harbour",
