@@ -59,7 +59,7 @@ lint: install-full
 check: lint test
 
 bench: install-full
-	OMP_NUM_THREADS=1 $(PY) bench/core.py
+	OMP_NUM_THREADS=1 $(PY) -m bench.core
 
 # The reader (qa/models/reader/): train (resumable, checkpoints in .cache/reader-train/),
 # export to int8 ONNX, calibrate its no-answer threshold, measure it on held-out articles.
