@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from eval.metrics import exact_match, token_f1
 from eval.squad import load_squad
@@ -190,6 +191,7 @@ def entity_swapped_negatives(
                 if not qa["answers"] or rng.random() >= share:
                     continue
                 question = qa["question"]
+                asked = question.lower()
                 found = [
                     m
                     for m in (*_NAME.finditer(question), *_NUMBER.finditer(question))
@@ -200,7 +202,7 @@ def entity_swapped_negatives(
                     others = [
                         m
                         for m in by_shape.get(_shape(match.group()), [])
-                        if m.lower() not in lowered and m.lower() not in question.lower()
+                        if m.lower() not in lowered and m.lower() not in asked
                     ]
                     if others:
                         swapped = (
@@ -351,6 +353,17 @@ def predictions(read: ReadFn, items: Sequence[Example]) -> list[tuple[str, float
     return out
 
 
+def per_example(
+    metric: Callable[[str, list[str]], float],
+    items: Sequence[Example],
+    preds: Sequence[tuple[str, float]],
+) -> npt.NDArray[np.float64]:
+    """``metric`` of each predicted span against its example's answers, answered or not."""
+    return np.array(
+        [metric(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
+    )
+
+
 def squad_scores(
     items: Sequence[Example], preds: Sequence[tuple[str, float]], threshold: float | None = None
 ) -> Scores:
@@ -358,12 +371,8 @@ def squad_scores(
     that gives the best F1 (which is how the reader is calibrated)."""
     impossible = np.array([e.impossible for e in items])
     margins = np.array([m for _, m in preds])
-    f1 = np.array(
-        [token_f1(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
-    )
-    em = np.array(
-        [exact_match(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
-    )
+    f1 = per_example(token_f1, items, preds)
+    em = per_example(exact_match, items, preds)
 
     def at(threshold: float) -> tuple[float, float, float, float]:
         answered = margins > threshold
@@ -391,9 +400,7 @@ class Diagnosis:
 def diagnose(items: Sequence[Example], preds: Sequence[tuple[str, float]]) -> Diagnosis:
     impossible = np.array([e.impossible for e in items])
     margins = np.array([m for _, m in preds])
-    forced = np.array(
-        [token_f1(t, [a for a, _ in e.answers]) for e, (t, _) in zip(items, preds, strict=True)]
-    )[~impossible]
+    forced = per_example(token_f1, items, preds)[~impossible]
     above = margins[~impossible][:, None] - margins[impossible][None, :]
     auc = float(((above > 0) + 0.5 * (above == 0)).mean())
     return Diagnosis(
@@ -627,7 +634,7 @@ def held_out_examples(squad_dir: Path, titles: Sequence[str]) -> list[Example]:
 
 
 def pipeline_predictions(
-    reader_dir: Path, squad_dir: Path, titles: Sequence[str], per_article: int | None = None
+    reader: Reader, squad_dir: Path, titles: Sequence[str], per_article: int | None = None
 ) -> tuple[list[Example], list[tuple[str, float]]]:
     """Per question of these dev articles: the best span and its margin, read as the app
     reads (open retrieval over the articles, the reader over the passages retrieved)."""
@@ -641,7 +648,6 @@ def pipeline_predictions(
 
     dev = squad_dir / DEV_FILE
     others = {a["title"] for a in load_squad(dev)} - set(titles)
-    reader = Reader(reader_dir)
     items, preds = [], []
     with tempfile.TemporaryDirectory() as tmp:
         sources, gold = write_squad_set(dev, tmp, exclude=others, per_article=per_article)
@@ -668,7 +674,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     card_path = args.out_dir / "reader.json"
     card = json.loads(card_path.read_text())
     items, preds = pipeline_predictions(
-        args.out_dir, args.squad_dir, card["split"]["calibrate"], args.per_article
+        Reader(args.out_dir), args.squad_dir, card["split"]["calibrate"], args.per_article
     )
     scores = squad_scores(items, preds)
     card["threshold"] = scores.threshold
@@ -686,7 +692,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     card_path = args.out_dir / "reader.json"
     card = json.loads(card_path.read_text())
     titles = card["split"]["held_out"]
-    items, preds = pipeline_predictions(args.out_dir, args.squad_dir, titles)
+    items, preds = pipeline_predictions(reader, args.squad_dir, titles)
     card["held_out"] = {
         "questions": len(items),
         "at_calibrated_threshold": asdict(squad_scores(items, preds, reader.threshold)),
