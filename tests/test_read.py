@@ -6,13 +6,10 @@ import hashlib
 import json
 import subprocess
 import sys
-from typing import Any
 
 import numpy as np
 import pytest
 
-from eval.metrics import load_gold
-from eval.run import DEFAULT_GOLD
 from qa.read import (
     MAX_ANSWER_TOKENS,
     MAX_LENGTH,
@@ -22,13 +19,6 @@ from qa.read import (
     encode,
     shared_reader,
     windows,
-)
-from qa.train import (
-    Example,
-    diagnose,
-    entity_swapped_negatives,
-    question_key,
-    removed_negatives,
 )
 from tests.conftest import REPO
 
@@ -90,72 +80,6 @@ def test_best_span_respects_context_order_and_length() -> None:
     assert best_span(logits(), logits(), np.zeros(64, dtype=bool))[2] == float("-inf")
 
 
-def squad_question(id_: str, question: str, answer: str, context: str) -> dict[str, Any]:
-    """A SQuAD question whose answer is the first place ``answer`` occurs in ``context``."""
-    answers = [{"text": answer, "answer_start": context.index(answer)}]
-    return {"id": id_, "question": question, "answers": answers}
-
-
-def test_answer_removed_negatives_lose_the_answer_and_keep_the_rest() -> None:
-    context = (
-        "The bridge opened in 1932. It was closed in 1990 after its cables corroded. "
-        "A new bridge was built nearby. Tolls paid for it."
-    )
-    qas = [
-        squad_question("why", "Why was the bridge closed?", "after its cables corroded", context),
-        squad_question("open", "When did the bridge open?", "1932", context),
-        squad_question("toll", "What paid for the new bridge?", "bridge", context),
-    ]
-    article = {"title": "Bridge", "paragraphs": [{"context": context, "qas": qas}]}
-    made = {e.id: e for e in removed_negatives([article], share=1.0, seed=0)}
-    why = made["why_removed"]
-    assert why.impossible and "corroded" not in why.context
-    assert why.context == (
-        "The bridge opened in 1932. A new bridge was built nearby. Tolls paid for it."
-    )
-    assert "open_removed" in made and "1932" not in made["open_removed"].context
-    assert "toll_removed" not in made  # "bridge" is still in what is left: not a negative
-    assert removed_negatives([article], share=0.0, seed=0) == []
-
-
-def test_entity_swapped_negatives_ask_about_what_the_paragraph_never_mentions() -> None:
-    bridge = "The Harbour Bridge opened in 1932, built by Dorman Long for the city of Sydney."
-    tunnel = "The Harbour Tunnel opened in 1992, built by Transfield for the city of Sydney."
-    qas = [
-        squad_question(
-            "builder", "What firm built the bridge for Sydney in 1932?", "Dorman Long", bridge
-        ),
-        squad_question("plain", "What firm built the bridge?", "Dorman Long", bridge),
-    ]
-    article = {
-        "title": "Harbour",
-        "paragraphs": [{"context": bridge, "qas": qas}, {"context": tunnel, "qas": []}],
-    }
-    made = {e.id: e for e in entity_swapped_negatives([article], share=1.0, seed=0)}
-    swapped = made["builder_entity"]
-    # One name or number swapped for one of the same shape the bridge's paragraph never
-    # mentions ("Sydney" may not come back: it is in both).
-    assert swapped.impossible and swapped.context == bridge
-    assert swapped.question in {
-        "What firm built the bridge for Transfield in 1932?",
-        "What firm built the bridge for Sydney in 1992?",
-    }
-    assert "plain_entity" not in made  # nothing in it to swap
-    assert entity_swapped_negatives([article], share=0.0, seed=0) == []
-
-
-def test_diagnosis_tells_span_finding_from_deciding() -> None:
-    def item(*answers: str) -> Example:
-        return Example("id", "", "q", "", tuple((a, 0) for a in answers))
-
-    items = [item("Dorman Long"), item("1932"), item(), item()]
-    preds = [("Dorman Long", 5.0), ("Sydney", -1.0), ("1992", 3.0), ("", -2.0)]
-    found = diagnose(items, preds)
-    assert found.has_ans_f1_always_answering == 0.5  # one right span of two
-    assert found.answerability_auc == 0.75  # 5 beats 3 and -2; -1 beats only -2
-    assert found.f1_if_deciding_perfectly == 0.75  # the right span and both abstentions
-
-
 def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:
     card = json.loads((MODEL_DIR / "reader.json").read_text())
     model = (MODEL_DIR / "reader.int8.onnx").read_bytes()
@@ -163,24 +87,6 @@ def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:
     assert hashlib.sha256(model).hexdigest() == card["sha256"]
     assert isinstance(card["threshold"], float)
     assert not set(card["split"]["held_out"]) & set(card["split"]["train"])
-
-
-def test_the_int8_model_reads_like_the_torch_checkpoint_it_came_from() -> None:
-    """The best spans the torch checkpoint gave at export (expected.json) come out again, but
-    for a few that int8 rounding tips over to a near-tie; and so do its decisions to answer
-    or abstain at the calibrated threshold, which is what a user sees of the margin."""
-    cases = json.loads((MODEL_DIR / "expected.json").read_text())
-    questions = {question_key(item.question): item.question for item in load_gold(DEFAULT_GOLD)}
-    reader = shared_reader()
-    same = decided_alike = 0
-    for case in cases:
-        text = (REPO / case["source"]).read_text(encoding="utf-8")
-        passage = text[case["passage_start"] : case["passage_end"]]
-        best = reader.read(questions[case["question_sha1"]], [passage])[0]
-        same += (best.start, best.end) == (case["start"], case["end"])
-        decided_alike += (best.margin > reader.threshold) == (case["margin"] > reader.threshold)
-    assert same >= 0.85 * len(cases), f"only {same} of {len(cases)} spans agree"
-    assert decided_alike >= 0.9 * len(cases), f"{decided_alike} of {len(cases)} decisions agree"
 
 
 def test_it_finds_the_answer_span_and_declines_what_the_passage_does_not_say() -> None:

@@ -1,0 +1,107 @@
+"""Train the reader from a recipe, export it, calibrate it, measure it.
+
+python -m train recipe train/recipe.toml --squad-dir ../shared/data/squad   # all of it
+python -m train train --squad-dir ../shared/data/squad   # the recipe's stages, resumable
+python -m train export                                   # int8 ONNX into qa/models/reader/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from index.errors import QAError
+from qa.read import MODEL_DIR
+from train.recipe import RECIPE, load_recipe
+
+WORK_DIR = Path(".cache") / "reader-train"
+SQUAD_DIR = Path("../shared/data/squad")
+
+
+# Each command imports its module when it runs: --help, and a bad recipe, answer at once,
+# without loading torch.
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    recipe = load_recipe(args.recipe)
+    from train.loop import train
+
+    train(recipe, args.squad_dir, args.work_dir, args.until)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    recipe = load_recipe(args.recipe)
+    from train.export import export
+    from train.loop import checkpoint_path
+
+    last = checkpoint_path(args.work_dir, recipe.stages[-1])
+    done = export(args.checkpoint or last, args.work_dir, args.out_dir, recipe.agreement_cases)
+    print(f"{done.path}: {done.path.stat().st_size / 1e6:.1f} MB, sha256 {done.sha256}")
+    print(f"int8 ONNX and torch give the same best span on {done.agree} of {done.cases} cases")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> None:
+    from train.measure import calibrate
+
+    print(json.dumps(calibrate(args.out_dir, args.squad_dir, args.per_article)))
+
+
+def cmd_measure(args: argparse.Namespace) -> None:
+    from train.measure import measure
+
+    print(json.dumps(measure(args.out_dir, args.squad_dir)))
+
+
+def cmd_recipe(args: argparse.Namespace) -> None:
+    for step in (cmd_train, cmd_export, cmd_calibrate, cmd_measure):
+        step(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m train", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    train = sub.add_parser("train", help="train (or resume) the recipe's stages")
+    export = sub.add_parser("export", help="export the last checkpoint to int8 ONNX")
+    calibrate = sub.add_parser(
+        "calibrate", help="set the no-answer threshold on the calibration articles"
+    )
+    measure = sub.add_parser("measure", help="figures of the exported reader on held-out articles")
+    recipe = sub.add_parser("recipe", help="all four: train, export, calibrate, measure")
+    for p in (train, export, recipe):
+        p.add_argument(
+            "recipe", nargs="?", type=Path, default=RECIPE, help="default: train/recipe.toml"
+        )
+        p.add_argument("--work-dir", type=Path, default=WORK_DIR, help="checkpoints, features")
+    for p in (train, calibrate, measure, recipe):
+        p.add_argument("--squad-dir", type=Path, default=SQUAD_DIR)
+    for p in (export, calibrate, measure, recipe):
+        p.add_argument("--out-dir", type=Path, default=MODEL_DIR, help="the model folder")
+    train.add_argument("--until", type=int, help="stop after this step (rerun to go on)")
+    export.add_argument("--checkpoint", type=Path, help="default: the last stage's")
+    calibrate.add_argument("--per-article", type=int, help="questions per article (default: all)")
+    recipe.set_defaults(run=cmd_recipe, until=None, checkpoint=None, per_article=None)
+    train.set_defaults(run=cmd_train)
+    export.set_defaults(run=cmd_export)
+    calibrate.set_defaults(run=cmd_calibrate)
+    measure.set_defaults(run=cmd_measure)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a library error is one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except QAError as exc:
+        print(f"train: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
