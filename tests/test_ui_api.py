@@ -1,6 +1,7 @@
 """The app's Gradio API, driven with gradio_client as a script would: /ask, /sources, /add_sources.
 
-Each answer must be the one the library gives for the same question, as JSON.
+Each answer must be the one the library gives for the same question, as JSON, at the
+shipped decision (default settings, the seeds' floor: see conftest_ui).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from index.embed import Embedder
+from qa import Assistant
 from tests.conftest_ui import (
     NEW_ANSWER,
     NEW_QUESTION,
     NEW_SOURCE,
     SEED_QUESTION,
+    TENTATIVE_QUESTION,
     UNANSWERABLE,
     Server,
     free_port,
@@ -31,8 +34,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Server]:
-    with running_app(tmp_path_factory.mktemp("ui-api"), embedder) as running:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seeds_assistant: Assistant
+) -> Iterator[Server]:
+    floor = seeds_assistant.floor.confidence
+    with running_app(tmp_path_factory.mktemp("ui-api"), embedder, floor) as running:
         yield running
 
 
@@ -59,12 +65,18 @@ def test_served_on_loopback_without_analytics(server: Server) -> None:
     assert server.app.share is False
 
 
-@pytest.mark.parametrize("question", [SEED_QUESTION, UNANSWERABLE])
-def test_ask_gives_the_library_answer(server: Server, client: Client, question: str) -> None:
+@pytest.mark.parametrize(
+    ("question", "tier"),
+    [(SEED_QUESTION, "confident"), (TENTATIVE_QUESTION, "tentative"), (UNANSWERABLE, "not_found")],
+)
+def test_ask_gives_the_library_answer(
+    server: Server, client: Client, question: str, tier: str
+) -> None:
     got = client.predict(question, None, None, api_name="/ask")
     want = server.assistant.ask(question).to_dict()
     assert without_timings(got) == without_timings(want)
     assert set(got["timings_ms"]) == set(want["timings_ms"])
+    assert got["tier"] == tier and got["abstained"] == (tier == "not_found")
 
 
 def test_follow_up_with_history(server: Server, client: Client) -> None:
@@ -137,6 +149,7 @@ def test_login_when_auth_is_set(server: Server) -> None:
         with pytest.raises(ValueError):
             Client(url, verbose=False, analytics_enabled=False, auth=("ann", "wrong"))
         signed_in = Client(url, verbose=False, analytics_enabled=False, auth=("ann", "s3cret"))
-        assert signed_in.predict(api_name="/sources")
+        names = [s["name"] for s in signed_in.predict(api_name="/sources")]
+        assert names == [s.name for s in server.assistant.sources()] and names
     finally:
         app.close()

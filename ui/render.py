@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from qa.types import Answer
+from qa.types import Answer, spoken
 
 #: Characters of source text shown on each side of a highlighted span.
 CONTEXT_CHARS = 1500
 ABSTAINED_PASSAGES = 3
 SNIPPET_CHARS = 180
+
+#: The label over a tentative answer: below the reader's threshold, above the folder's floor.
+TENTATIVE_LABEL = "tentative — check the cited sentence"
 
 PANEL_HINT = (
     '<div class="qa-panel-hint"><b>Source</b><br>Click a citation such as [1] under an answer '
@@ -99,21 +102,27 @@ def error_message(message: str) -> str:
 
 
 def answer_message(answer: Answer, turn: int, show_searched: bool) -> str:
-    """The assistant's turn: the answer with its markers and chips, or the abstention."""
+    """The assistant's turn, by tier: the answer with its markers and chips (a tentative one
+    hedged and labelled), or the abstention with the closest passages."""
     searched = ""
     if show_searched and answer.searched != answer.question:
         searched = f'<div class="qa-searched">Searched: {esc(answer.searched)}</div>'
     if answer.abstained:
         return f'<div class="qa-msg qa-abstain">{searched}{_abstention(answer, turn)}</div>'
+    if answer.tier == "tentative":
+        label = f'<div class="qa-tier">{TENTATIVE_LABEL}</div>'
+        body = _cited_answer(answer, turn)
+        return f'<div class="qa-msg qa-answer qa-tentative">{searched}{label}{body}</div>'
     return f'<div class="qa-msg qa-answer">{searched}{_cited_answer(answer, turn)}</div>'
 
 
 def _cited_answer(answer: Answer, turn: int) -> str:
+    """The answer as said (:func:`qa.types.spoken`), then its markers, chips and notes."""
     markers = "".join(
         _link(Ref(turn, "c", i), f"[{i + 1}]", "qa-marker", c.source)
         for i, c in enumerate(answer.citations)
     )
-    body = f'<p class="qa-text">{esc(answer.text)} {markers}</p>'
+    body = f'<p class="qa-text">{esc(spoken(answer))} {markers}</p>'
     note = agreement_note(answer)
     if answer.agreement == "differ":
         sides = "".join(
@@ -148,19 +157,20 @@ def _removed(answer: Answer) -> str:
 
 
 def _abstention(answer: Answer, turn: int) -> str:
+    """What was said (:func:`qa.types.spoken`: "No answer I can stand behind. The closest
+    passages:") and those passages. It never claims they do not answer: one may, below the
+    floor."""
     head = f'<p class="qa-abstain-head">{esc(answer.text)}</p>'
     passages = answer.passages[:ABSTAINED_PASSAGES]
     if not passages:
         return f'{head}<p class="qa-why">Nothing in the sources came close.</p>'
+    lead_in = spoken(answer).removeprefix(answer.text).strip()
     items = "".join(
         f"<li>{_chip(Ref(turn, 'p', i), p.source, p.start, p.end)}"
         f'<span class="qa-snippet">{esc(_snippet(p.text))}</span></li>'
         for i, p in enumerate(passages)
     )
-    return (
-        f'{head}<p class="qa-why">The closest passages found, none of which answers it:</p>'
-        f'<ol class="qa-passages">{items}</ol>'
-    )
+    return f'{head}<p class="qa-why">{esc(lead_in)}</p><ol class="qa-passages">{items}</ol>'
 
 
 def _snippet(text: str) -> str:
@@ -203,8 +213,20 @@ def citation_panel(answer: Answer, turn: int, index: int, text: str) -> str:
 
 def passage_panel(answer: Answer, index: int, text: str) -> str:
     passage = answer.passages[index]
-    heading = f"Closest passage {index + 1} for “{answer.question}” (not an answer)"
+    heading = f"Closest passage {index + 1} for “{answer.question}”"
     return source_panel(passage.source, text, passage.start, passage.end, heading)
+
+
+def header(folder: str, path: str, files: int, mode: str) -> str:
+    """The line at the top of the page: which folder is served, how many files, how answers
+    are made."""
+    return (
+        '<div class="qa-header"><span class="qa-title">Grounded QA</span>'
+        f'<span class="qa-folder">{esc(folder)}</span>'
+        f'<span class="qa-path">{esc(path)}</span>'
+        f'<span class="qa-files">{files} file{"" if files == 1 else "s"}</span>'
+        f'<span class="qa-mode">answers: {esc(mode)}</span></div>'
+    )
 
 
 def status(message: str, ok: bool = True) -> str:

@@ -11,9 +11,11 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from qa.errors import ConfigError
+from qa.options import assistant_from_args
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -31,6 +33,14 @@ def add_serve_command(subparsers: Any, parents: Sequence[argparse.ArgumentParser
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default: {DEFAULT_PORT}")
     p.add_argument("--open", action="store_true", help="open the page in a web browser")
+    p.add_argument(
+        "--gold",
+        type=Path,
+        metavar="FILE",
+        help="gold questions for this folder (JSON Lines: question, answers, answerable): the "
+        "Evaluation tab runs them and the example questions come from them (default: "
+        "eval/gold.jsonl for the repo's seeds, else none)",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -65,9 +75,6 @@ def check_port(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from qa.cli import (
-        assistant_from_args,
-    )  # qa.cli imports this module: import it only when serving
     from ui.app import build_app, launch
 
     auth = parse_auth(os.environ.get("QA_AUTH", ""))
@@ -78,6 +85,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     check_port(args.host, args.port)
+    if args.gold is not None and not args.gold.is_file():
+        raise ConfigError(f"--gold {args.gold}: no such file")
     assistant = assistant_from_args(args, progress=True)
-    launch(build_app(assistant), args.host, args.port, auth, open_browser=args.open)
+    app = build_app(assistant, gold=args.gold)
+    launch(app, args.host, args.port, auth, open_browser=args.open)
     return 0
