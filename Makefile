@@ -54,25 +54,21 @@ test: install-full browser
 lint: install-full
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy qa index ui eval
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy qa index ui eval train
 
 check: lint test
 
 bench: install-full
 	OMP_NUM_THREADS=1 $(PY) -m bench.core
 
-# The reader (qa/models/reader/): train (resumable, checkpoints in .cache/reader-train/),
-# export to int8 ONNX, calibrate its no-answer threshold, measure it on held-out articles.
-# Training has two stages: 8,200 steps, then on to 11,700 with on-topic negatives added
-# (answer-removed paragraphs, entity-swapped questions), resuming the same checkpoint.
+# The reader (qa/models/reader/) from its recipe, train/recipe.toml: train its two stages
+# (8,200 steps, then on to 11,700 with on-topic negatives; resumable, checkpoints in
+# .cache/reader-train/), export to int8 ONNX, calibrate the no-answer threshold, measure it
+# on held-out articles.
 SQUAD_DIR ?= ../shared/data/squad
 train-reader: install-full
-	$(PY) -m qa.train train --squad-dir $(SQUAD_DIR)
-	$(PY) -m qa.train train --squad-dir $(SQUAD_DIR) --steps 11700 --examples 48000 \
-		--removed 0.3 --entity 0.3
-	$(PY) -m qa.train export
-	$(PY) -m qa.train calibrate --squad-dir $(SQUAD_DIR)
-	$(PY) -m qa.train measure --squad-dir $(SQUAD_DIR)
+	$(PY) -m train recipe train/recipe.toml --squad-dir $(SQUAD_DIR)
 
 clean:
 	rm -rf .qa-index .pytest_cache .mypy_cache .ruff_cache

@@ -9,21 +9,20 @@ sentence-transformers itself, for folders the ONNX path does not reproduce.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import threading
 import warnings
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from qa.errors import ConfigError, MissingDependency
+from index.errors import ConfigError, MissingDependency
+from index.files import file_sha256, replace_atomically
+from index.sessions import Loader, cpu_session, cpu_threads
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
@@ -137,40 +136,6 @@ def cache_root() -> Path:
     return Path(base) / "grounded-qa"
 
 
-def replace_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """Have ``write`` fill a temporary file beside ``target``, then rename it into place.
-
-    A crash leaves the old file or none, never a half-written one.
-    """
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def file_sha256(path: Path, cache: Path) -> str:
-    """sha256 of a file, remembered by its path, size and modification time.
-
-    Hashing the 90 MB of weights on every start would cost a third of a second.
-    """
-    stat = path.stat()
-    stamp = f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()
-    memo = cache / "sha256" / hashlib.sha1(stamp).hexdigest()
-    try:
-        known = memo.read_text(encoding="ascii").strip()
-        if len(known) == 64:
-            return known
-    except OSError:
-        pass
-    with path.open("rb") as f:
-        digest = hashlib.file_digest(f, "sha256").hexdigest()
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    replace_atomically(memo, lambda tmp: tmp.write_text(digest, encoding="ascii"))
-    return digest
-
-
 def onnx_export(folder: Path, cache: Path) -> Path:
     """The folder holding ``model.onnx`` and ``tokenizer.json`` of the model in ``folder``.
 
@@ -239,82 +204,6 @@ def _export_onnx(folder: Path, out: Path) -> None:
         )
 
 
-def _threads() -> int:
-    """``OMP_NUM_THREADS`` when set (torch honours it too), else the CPUs this process may use."""
-    return int(os.environ.get("OMP_NUM_THREADS") or 0) or len(os.sched_getaffinity(0))
-
-
-def cpu_session(model: Path, threads: int = 0, spin: bool = True) -> Any:
-    """An onnxruntime CPU session (``threads`` 0: one per core) that flushes denormal floats
-    to zero. Attention's masked and far-below-maximum scores underflow into denormals, and
-    x86 computes on those many times slower: the reader runs 1.3x faster with the flush,
-    its outputs unchanged."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.set_denormal_as_zero", "1")
-    if not spin:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-
-
-class Loader:
-    """One slow thing (an onnxruntime session, an export), made once: on first use, or
-    ahead of it in a thread (:meth:`start`).
-
-    onnxruntime builds a session mostly without holding the GIL, so a cold ``qa ask``
-    imports chromadb (half a second) while its two models load. The thread is not a
-    daemon: a process that ends early waits for it rather than kill it inside onnxruntime.
-    A load that failed is tried again by the next :meth:`get`.
-    """
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make = make
-        self._lock = threading.Lock()
-        self._future: Future[Any] | None = None
-
-    def start(self) -> None:
-        """Begin loading in a thread, unless loading has begun."""
-        future, mine = self._claim()
-        if mine:
-            try:
-                threading.Thread(target=self._build, args=(future,), name="preload").start()
-            except BaseException as exc:
-                self._fail(future, exc)
-                raise
-
-    def get(self) -> Any:
-        """The thing, made here unless a thread has it under way."""
-        future, mine = self._claim()
-        if mine:
-            self._build(future)
-        return future.result()
-
-    def _claim(self) -> tuple[Future[Any], bool]:
-        """The load's future, and whether the caller is the one to run it."""
-        with self._lock:
-            if self._future is not None:
-                return self._future, False
-            self._future = Future()
-            return self._future, True
-
-    def _build(self, future: Future[Any]) -> None:
-        try:
-            session = self._make()
-        except BaseException as exc:  # handed to whoever waits in get()
-            self._fail(future, exc)
-        else:
-            future.set_result(session)
-
-    def _fail(self, future: Future[Any], exc: BaseException) -> None:
-        with self._lock:
-            self._future = None
-        future.set_exception(exc)
-
-
 class OnnxEmbedder:
     """The model run by onnxruntime: no torch, transformers or sentence-transformers.
 
@@ -339,7 +228,7 @@ class OnnxEmbedder:
             raise ConfigError(f"threads must be at least 1, got {threads}")
         self._max_length = max_length
         self._cache = cache_dir or cache_root()
-        self._threads = threads or _threads()
+        self._threads = threads or cpu_threads()
         # One thread at a time exports: on Python 3.12+ cached_property has no lock.
         self._export = Loader(lambda: onnx_export(self._path, self._cache))
         # Idle threads sleep rather than spin: a server waits far more than it embeds.

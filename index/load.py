@@ -8,27 +8,70 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from qa.errors import SourceFileError, SourcesError
+from index.errors import SourceFileError, SourcesError
+
+if TYPE_CHECKING:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+
+#: How long ago a file must have changed for its stamp to vouch for it. File systems keep
+#: modification times in ticks (a kernel tick; a second on some, two on FAT): a file written
+#: again within the tick it was read in would keep its stamp, and the new text go unseen.
+_SETTLED_NS = 2 * 10**9
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A file's size and modification time: while both are the same, its text is taken to be."""
+
+    size: int
+    mtime_ns: int
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """The stamp of ``path``, taken before it is read (a change while reading then shows next
+    time), or None when it cannot vouch for the text: the file cannot be stat'ed, or changed
+    too recently to tell a second change within the same tick (it is read again next time)."""
+    now = time.time_ns()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if now - stat.st_mtime_ns < _SETTLED_NS:
+        return None
+    return Stamp(stat.st_size, stat.st_mtime_ns)
+
+
+def text_sha256(text: str) -> str:
+    """The content hash the index keeps of a source's decoded text."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
 class SourceDoc:
-    """A decoded source: ``path`` is relative to the sources root, in POSIX form."""
+    """A decoded source: ``path`` is relative to the sources root, in POSIX form; ``stamp``
+    is its file's as it was just before it was read (None: none that can be trusted)."""
 
     path: str
     text: str
+    stamp: Stamp | None = None
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+        return text_sha256(self.text)
 
 
 @dataclass(frozen=True)
@@ -67,23 +110,106 @@ def _candidates(root: Path) -> list[tuple[Path, str | None]]:
     return found
 
 
-def load_folder(root: Path, max_bytes: int) -> tuple[list[SourceDoc], list[SkippedFile]]:
-    """Decode every supported file; a file that cannot be read is skipped with its reason."""
+def scan_folder(root: Path) -> list[tuple[str, str | None]]:
+    """Every supported file under ``root`` by its relative POSIX name, with why it must be
+    skipped (None: read it); an error when there is none."""
     candidates = _candidates(root)
     if not candidates:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise SourcesError(f"no supported files ({kinds}) in {root}")
+    return [(path.relative_to(root).as_posix(), reason) for path, reason in candidates]
+
+
+def load_folder(root: Path, max_bytes: int) -> tuple[list[SourceDoc], list[SkippedFile]]:
+    """Decode every supported file; a file that cannot be read is skipped with its reason."""
+    _, docs, skipped = load_changed(root, scan_folder(root), max_bytes, lambda name, stamp: None)
+    return docs, skipped
+
+
+def load_changed(
+    root: Path,
+    files: list[tuple[str, str | None]],
+    max_bytes: int,
+    known: Callable[[str, Stamp], str | None],
+) -> tuple[SourceTexts, list[SourceDoc], list[SkippedFile]]:
+    """Decode the ``files`` (from :func:`scan_folder`) whose stamps ``known`` cannot vouch for.
+
+    ``known(name, stamp)`` is the content hash the file had when it last had that stamp, if
+    that is known: such a file is not read now. Returned are the texts of every readable file
+    in folder order (the unread read on first use), the docs read now, and the files skipped.
+    """
+    texts: dict[str, str | None] = {}
+    unread: dict[str, str] = {}
     docs, skipped = [], []
-    for path, reason in candidates:
-        rel = path.relative_to(root).as_posix()
+    for name, reason in files:
         if reason is not None:
-            skipped.append(SkippedFile(rel, reason))
+            skipped.append(SkippedFile(name, reason))
+            continue
+        stamp = file_stamp(root / name)
+        # A file over the limit is read, to be skipped with its reason as it always was.
+        sha = known(name, stamp) if stamp is not None and stamp.size <= max_bytes else None
+        if sha is not None:
+            texts[name], unread[name] = None, sha
             continue
         try:
-            docs.append(SourceDoc(rel, read_text(path, max_bytes)))
+            doc = SourceDoc(name, read_text(root / name, max_bytes), stamp)
         except SourceFileError as exc:
-            skipped.append(SkippedFile(rel, str(exc)))
-    return docs, skipped
+            skipped.append(SkippedFile(name, str(exc)))
+            continue
+        texts[name] = doc.text
+        docs.append(doc)
+    return SourceTexts(root, max_bytes, texts, unread), docs, skipped
+
+
+class SourceTexts(Mapping[str, str]):
+    """Source texts by name, each decoded by :func:`read_text`. A file indexing found unchanged
+    by its stamp is read on first use: a question needs the few files it cites, not all of them.
+
+    Such a file must still hash as it was indexed, since every stored offset points into that
+    text: when it changed since, using it is an error until the folder is indexed again.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        max_bytes: int,
+        texts: dict[str, str | None],
+        unread: dict[str, str],
+        prefix: str = "",
+    ) -> None:
+        self._root, self._max_bytes, self._prefix = root, max_bytes, prefix
+        self._texts = texts  # None: not read yet
+        self._unread = unread  # name -> the content hash it was indexed with
+
+    def named(self, prefix: str) -> SourceTexts:
+        """The same texts, each name behind ``prefix`` (how citations name sources)."""
+        return SourceTexts(
+            self._root,
+            self._max_bytes,
+            {prefix + name: text for name, text in self._texts.items()},
+            {prefix + name: sha for name, sha in self._unread.items()},
+            self._prefix + prefix,
+        )
+
+    def __getitem__(self, name: str) -> str:
+        text = self._texts[name]
+        if text is None:
+            text = read_text(self._root / name[len(self._prefix) :], self._max_bytes)
+            if text_sha256(text) != self._unread[name]:
+                raise SourceFileError(
+                    f"{name} changed after it was indexed; index the folder again to ask about it"
+                )
+            self._texts[name] = text
+        return text
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._texts  # Mapping's own would read the file
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 def read_text(path: Path, max_bytes: int) -> str:
@@ -100,6 +226,8 @@ def read_text(path: Path, max_bytes: int) -> str:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         text = _pdf_text(path.name, data)
+    elif suffix == ".docx":
+        text = _docx_text(path.name, data)
     else:
         text = _decode(path.name, data)
         if suffix in HTML_SUFFIXES:
@@ -137,6 +265,55 @@ def _pdf_text(name: str, data: bytes) -> str:
         return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
     except (PdfReadError, ValueError, KeyError) as exc:
         raise SourceFileError(f"{name}: not a readable PDF ({exc})") from None
+
+
+def _docx_text(name: str, data: bytes) -> str:
+    """The body of a Word file: each paragraph or heading one line, each table row one line
+    with its cells separated by tabs, in document order."""
+    from docx import Document
+    from docx.opc.exceptions import OpcError
+    from lxml.etree import LxmlError
+
+    try:
+        return "\n".join(line for line in _docx_lines(Document(io.BytesIO(data))) if line.strip())
+    except zipfile.BadZipFile:
+        raise SourceFileError(f"{name}: not a readable .docx (not a zip archive)") from None
+    # A damaged package fails wherever python-docx first trips on it: a missing part, bad
+    # XML, a part of the wrong kind, a corrupt member.
+    except (
+        KeyError,
+        ValueError,
+        AttributeError,
+        SyntaxError,
+        LxmlError,
+        OpcError,
+        zlib.error,
+        EOFError,
+    ) as exc:
+        reason = " ".join(str(exc).strip('"').split()) or type(exc).__name__
+        raise SourceFileError(f"{name}: not a readable .docx ({reason})") from None
+
+
+class _Blocks(Protocol):
+    """A document body or a table cell: paragraphs and tables in document order."""
+
+    def iter_inner_content(self) -> Iterator[Paragraph | Table]: ...
+
+
+def _docx_lines(container: _Blocks) -> Iterator[str]:
+    """One line per paragraph and per table row. A cell's own paragraphs (and any table inside
+    it) are joined by spaces, so a cell never spans lines; a cell merged across columns is
+    read once, one merged down rows is repeated on each, so every row reads on its own."""
+    from docx.table import Table
+
+    for block in container.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                cells = row.cells
+                distinct = [c for i, c in enumerate(cells) if i == 0 or c is not cells[i - 1]]
+                yield "\t".join(" ".join(" ".join(_docx_lines(c)).split()) for c in distinct)
+        else:
+            yield " ".join(block.text.split())
 
 
 class _TextExtractor(HTMLParser):

@@ -2,7 +2,8 @@
 
 Each chunk row carries its source, offsets, the content hash of its file and how
 many chunks that file has, so a file whose rows are incomplete (a crash mid-write)
-is seen as changed and written again.
+is seen as changed and written again; and the file's size and modification time when
+that hash was taken, so an unchanged file is known without being read.
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 
 from index.chunk import Chunk
-from index.embed import replace_atomically
-from qa.errors import ConfigError, IndexCorrupt
-from qa.settings import Settings
+from index.config import IndexConfig
+from index.errors import ConfigError, IndexCorrupt
+from index.files import replace_atomically
+from index.load import SourceDoc, Stamp
 
 SCHEMA = 1
 _PAGE = 2000
@@ -37,10 +37,18 @@ class FileState:
     expected: int
     stored: int
     indexed_at: float = 0.0
+    size: int = -1
+    mtime_ns: int = -1
+    """The file's stamp when ``sha256`` was taken; -1: none (rows written before stamps were
+    kept, or from a file too fresh to be vouched for by one): the file is read next time."""
 
     @property
     def complete(self) -> bool:
         return self.expected == self.stored
+
+    @property
+    def stamp(self) -> Stamp | None:
+        return Stamp(self.size, self.mtime_ns) if self.size >= 0 else None
 
 
 def collection_name(root: Path) -> str:
@@ -50,7 +58,12 @@ def collection_name(root: Path) -> str:
     return f"qa-{slug}-{hashlib.sha1(resolved.encode()).hexdigest()[:10]}"
 
 
-def open_client(settings: Settings) -> Any:
+def open_client(settings: IndexConfig) -> Any:
+    """A Chroma client: chromadb is imported here, half a second that ``qa --help`` or a
+    cold ask starting its models in threads does not wait for."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
@@ -75,6 +88,7 @@ def open_client(settings: Settings) -> Any:
 class ChunkStore:
     def __init__(self, collection: Any, cache_dir: Path | None = None) -> None:
         self._collection = collection
+        self._key: str | None = None  # content_key(), until the next write
         self.cache_dir = cache_dir
         """Where indexes derived from the chunks are saved; None: nowhere, built on each open."""
 
@@ -141,7 +155,8 @@ class ChunkStore:
         return states
 
     def _before_write(self) -> None:
-        """A saved state is never trusted across a write."""
+        """A saved state, or a content key read before, is never trusted across a write."""
+        self._key = None
         if self.cache_dir is not None:
             (self.cache_dir / _STATES).unlink(missing_ok=True)
 
@@ -150,11 +165,15 @@ class ChunkStore:
         for _, meta, _ in self._rows(["metadatas"]):
             source, sha, n = str(meta["source"]), str(meta["sha256"]), int(meta["n_chunks"])
             when = float(meta.get("indexed_at", 0.0))
+            stamp = int(meta.get("size", -1)), int(meta.get("mtime_ns", -1))
             prev = seen.get(source)
             if prev is None:
-                seen[source] = FileState(sha, n, 1, when)
+                seen[source] = FileState(sha, n, 1, when, *stamp)
             elif prev.sha256 == sha and prev.expected == n:
-                seen[source] = FileState(sha, n, prev.stored + 1, max(when, prev.indexed_at))
+                if stamp != (prev.size, prev.mtime_ns):  # restamped in part: vouches for nothing
+                    stamp = -1, -1
+                when = max(when, prev.indexed_at)
+                seen[source] = FileState(sha, n, prev.stored + 1, when, *stamp)
             else:  # rows of two versions of one file: never complete
                 seen[source] = FileState(sha, -1, prev.stored + 1, prev.indexed_at)
         return seen
@@ -165,8 +184,10 @@ class ChunkStore:
         A chunk's id hashes its source, offsets and text, so the same ids mean the same
         chunks; only the ids are read, in one call (paging them costs 4x as much).
         """
-        ids = sorted(self._collection.get(include=[])["ids"])
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+        if self._key is None:
+            ids = sorted(self._collection.get(include=[])["ids"])
+            self._key = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+        return self._key
 
     def chunks(self) -> list[Chunk]:
         """Every stored chunk, in source order: what the lexical index is built from."""
@@ -177,15 +198,15 @@ class ChunkStore:
         return sorted(rows, key=lambda c: (c.source, c.start, c.end))
 
     def replace_files(
-        self, files: Sequence[tuple[str, str, list[Chunk]]], vectors: np.ndarray
+        self, files: Sequence[tuple[SourceDoc, list[Chunk]]], vectors: np.ndarray
     ) -> None:
-        """Write a batch of ``(source, sha256, chunks)`` files, dropping their old rows first.
+        """Write a batch of files and their chunks, dropping their old rows first.
 
         ``vectors`` holds one row per chunk, in order. A crash between the delete and
         the last upsert leaves files with missing or no rows, which the next run sees
         as incomplete or new and writes again.
         """
-        self.delete_files([source for source, _, _ in files])  # forgets the saved states
+        self.delete_files([doc.path for doc, _ in files])  # forgets the saved states
         now = time.time()
         rows = [
             (
@@ -194,12 +215,13 @@ class ChunkStore:
                     "source": c.source,
                     "start": c.start,
                     "end": c.end,
-                    "sha256": sha256,
+                    "sha256": doc.sha256,
                     "n_chunks": len(chunks),
                     "indexed_at": now,
+                    **_stamp_meta(doc.stamp),
                 },
             )
-            for _, sha256, chunks in files
+            for doc, chunks in files
             for c in chunks
         ]
         for i in range(0, len(rows), _PAGE):
@@ -210,6 +232,24 @@ class ChunkStore:
                 metadatas=[meta for _, meta in part],
                 embeddings=vectors[i : i + _PAGE].tolist(),
             )
+        self._key = None
+
+    def restamp(self, stamps: Mapping[str, Stamp]) -> None:
+        """Record new stamps of files whose text is unchanged (touched, copied, or indexed
+        before stamps were kept), so their next check is a stat again: a metadata update of
+        their rows, nothing embedded. The content key stays: the chunks are the same."""
+        if not stamps:
+            return
+        self._before_write()
+        sources = list(stamps)
+        for i in range(0, len(sources), _PAGE):
+            rows = self._collection.get(
+                where={"source": {"$in": sources[i : i + _PAGE]}}, include=["metadatas"]
+            )
+            ids = rows["ids"]
+            metas = [{**m, **_stamp_meta(stamps[str(m["source"])])} for m in rows["metadatas"]]
+            for j in range(0, len(ids), _PAGE):
+                self._collection.update(ids=ids[j : j + _PAGE], metadatas=metas[j : j + _PAGE])
 
     def delete_files(self, sources: Sequence[str]) -> None:
         if sources:
@@ -229,3 +269,9 @@ class ChunkStore:
                 res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
             )
         ]
+
+
+def _stamp_meta(stamp: Stamp | None) -> dict[str, int]:
+    """A file's stamp as chunk metadata (Chroma keeps no None): -1 when there is none."""
+    size, mtime_ns = (stamp.size, stamp.mtime_ns) if stamp else (-1, -1)
+    return {"size": size, "mtime_ns": mtime_ns}

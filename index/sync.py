@@ -1,4 +1,4 @@
-"""Bring the index in line with a sources folder: embed only what is new or changed."""
+"""Bring the index in line with a sources folder: read and embed only what is new or changed."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from index.chunk import Chunk, chunk_document
+from index.config import IndexConfig
 from index.embed import Embedder
-from index.load import SkippedFile, SourceDoc, load_folder
+from index.errors import IndexBusy, IndexCorrupt, SourcesError
+from index.files import replace_atomically
+from index.load import SkippedFile, SourceDoc, SourceTexts, Stamp, load_changed, scan_folder
 from index.store import ChunkStore, collection_name, open_client
-from qa.errors import IndexBusy, IndexCorrupt, SourcesError
-from qa.settings import Settings
 
 _EMBED_BATCH = 64
 
@@ -57,12 +56,12 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def excluded_file(settings: Settings, root: Path) -> Path:
+def excluded_file(settings: IndexConfig, root: Path) -> Path:
     """The list of sources a user removed from the index (the files themselves stay)."""
     return settings.index_dir / f"{collection_name(root)}.excluded.json"
 
 
-def read_excluded(settings: Settings, root: Path) -> frozenset[str]:
+def read_excluded(settings: IndexConfig, root: Path) -> frozenset[str]:
     path = excluded_file(settings, root)
     if not path.exists():
         return frozenset()
@@ -74,16 +73,14 @@ def read_excluded(settings: Settings, root: Path) -> frozenset[str]:
         ) from None
 
 
-def write_excluded(settings: Settings, root: Path, names: frozenset[str]) -> None:
+def write_excluded(settings: IndexConfig, root: Path, names: frozenset[str]) -> None:
     path = excluded_file(settings, root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sorted(names)), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_atomically(path, lambda tmp: tmp.write_text(json.dumps(sorted(names)), "utf-8"))
 
 
 def _batches(
-    docs: list[SourceDoc], settings: Settings
+    docs: list[SourceDoc], settings: IndexConfig
 ) -> Iterator[list[tuple[SourceDoc, list[Chunk]]]]:
     """Files grouped so their chunks are embedded and written together.
 
@@ -104,20 +101,21 @@ def _batches(
 
 
 def sync_index(
-    root: Path, settings: Settings, embedder: Embedder, progress: bool = False
-) -> tuple[ChunkStore, list[SourceDoc], IndexReport]:
+    root: Path, settings: IndexConfig, embedder: Embedder, progress: bool = False
+) -> tuple[ChunkStore, SourceTexts, IndexReport]:
     """Index ``root``: unchanged files are skipped, changed ones replaced, deleted ones dropped.
 
+    A file with the size and modification time it had when its text was last hashed is
+    unchanged without being read (its text is read when first used); the others are read,
+    and one whose text hashes as before is not embedded again, only its new stamp recorded.
     Files are read before anything is written, and each file's chunks are written
     together and checked for completeness on the next run, so an interrupted run
     leaves an index the next run repairs.
     """
-    docs, skipped = load_folder(root, int(settings.max_file_mb * 2**20))
+    from tqdm import tqdm  # a tenth of a second that `qa --help` does not wait for
+
     excluded = read_excluded(settings, root)
-    docs = [d for d in docs if d.path not in excluded]
-    if not docs:
-        reasons = "; ".join(s.reason for s in skipped)
-        raise SourcesError(f"no readable files in {root}: {reasons}")
+    files = [(name, why) for name, why in scan_folder(root) if name not in excluded]
     fingerprint = {
         "embed_model": embedder.name,
         "chunk_size": settings.chunk_size,
@@ -129,20 +127,35 @@ def sync_index(
         cache_dir = None if settings.chroma_url else settings.index_dir / f"{name}.cache"
         store = ChunkStore.open(open_client(settings), name, fingerprint, cache_dir)
         states = store.file_states()
-        current = {d.path for d in docs}
+
+        def known(path: str, stamp: Stamp) -> str | None:
+            state = states.get(path)
+            return state.sha256 if state and state.complete and state.stamp == stamp else None
+
+        texts, docs, skipped = load_changed(root, files, int(settings.max_file_mb * 2**20), known)
+        if not texts:
+            reasons = "; ".join(s.reason for s in skipped)
+            raise SourcesError(f"no readable files in {root}: {reasons}")
+        current = set(texts)
         removed = sorted(set(states) - current)
         todo = [
             d
             for d in docs
             if (s := states.get(d.path)) is None or s.sha256 != d.sha256 or not s.complete
         ]
+        changed = {d.path for d in todo}
+        restamped = {
+            d.path: d.stamp
+            for d in docs
+            if d.path not in changed and d.stamp and d.stamp != states[d.path].stamp
+        }
         with tqdm(total=len(todo), desc="indexing", unit="file", disable=not progress) as bar:
             for batch in _batches(todo, settings):
                 vectors = embedder.embed([c.text for _, chunks in batch for c in chunks])
-                store.replace_files([(d.path, d.sha256, chunks) for d, chunks in batch], vectors)
+                store.replace_files(batch, vectors)
                 bar.update(len(batch))
+        store.restamp(restamped)
         store.delete_files(removed)
-        changed = {d.path for d in todo}
         report = IndexReport(
             added=tuple(d.path for d in todo if d.path not in states),
             updated=tuple(d.path for d in todo if d.path in states),
@@ -151,4 +164,4 @@ def sync_index(
             skipped=tuple(skipped),
             chunks=store.count(),
         )
-    return store, docs, report
+    return store, texts, report

@@ -6,8 +6,7 @@ ans = qa.ask("Who criticised the decision?")
 ans.text, ans.abstained, ans.citations
 """
 
-from typing import TYPE_CHECKING, Any
-
+from qa.assistant import Assistant
 from qa.errors import (
     ConfigError,
     IndexBusy,
@@ -19,20 +18,7 @@ from qa.errors import (
     SourcesError,
 )
 from qa.settings import Settings
-from qa.types import Answer, Citation, Passage, Removed
-
-if TYPE_CHECKING:
-    from qa.assistant import Assistant
-
-
-def __getattr__(name: str) -> Any:
-    """``Assistant`` is imported on first use: the index package below it imports ``qa.errors``."""
-    if name == "Assistant":
-        from qa.assistant import Assistant
-
-        return Assistant
-    raise AttributeError(f"module 'qa' has no attribute {name!r}")
-
+from qa.types import Answer, Citation, Passage, Removed, Tier
 
 __all__ = [
     "Answer",
@@ -49,4 +35,5 @@ __all__ = [
     "Settings",
     "SourceFileError",
     "SourcesError",
+    "Tier",
 ]

@@ -10,13 +10,21 @@ span the reader (:mod:`qa.read`) is confident answers the question. Other senten
 removed (and recorded with the reason); when none is left the reader's answer is given
 instead. Whether to answer at all is the reader's calibrated decision, so an LLM never
 answers what the sources do not hold.
+
+The prompt is sized by the backend (:func:`budget`): its context comes from the settings,
+else from the server or the GGUF; the tokens it may write and the passages it is offered
+follow from that, and the passages are counted in the backend's own tokens where it has a
+tokenizer at hand.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+import urllib.request
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,15 +38,30 @@ from qa.verify import check_sentence
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
+    from llama_index.llms.llama_cpp import LlamaCPP
 
     from qa.settings import Settings
 
 LLM_EXTRA = "pip install '.[llm]'"
-#: Tokens the model may write per answer: a couple of short sentences.
-MAX_NEW_TOKENS = 96
-CONTEXT_WINDOW = 2048
-#: Numbered passages in the prompt; more only slows a small model down.
-MAX_PASSAGES = 5
+#: The context a GGUF runs with in-process, unless ``llm_context`` says otherwise or the model
+#: was trained on less (llama.cpp allocates all of it up front); also what a server that
+#: reports none is sized for.
+DEFAULT_CONTEXT = 2048
+#: Per DEFAULT_CONTEXT tokens of context, scaled with it: the tokens an answer may take (a
+#: couple of short sentences; never fewer) and the numbered passages offered at most. The
+#: packaged Gemma 3 270M runs with exactly these: more passages only slow a small model down.
+NEW_TOKENS = 96
+PASSAGES = 5
+#: Answers never get more new tokens than this, however large the context: the prompt asks
+#: for one or two sentences.
+MAX_NEW_TOKENS = 512
+#: A server's tokenizer is not at hand, so its prompts are estimated: this many UTF-8 bytes a
+#: token (English news runs at 4 to 6), plus room for the chat template it wraps them in.
+BYTES_PER_TOKEN = 3
+TEMPLATE_TOKENS = 64
+#: Seconds to wait for a server to say its context: a server without the endpoint must not
+#: hold up the start.
+PROBE_TIMEOUT = 2.0
 #: Spans one answer sentence may cite, at most.
 MAX_SPANS = 3
 UNSUPPORTED = "unsupported"
@@ -69,28 +92,60 @@ Question: {question}
 Answer:"""
 
 
+@dataclass(frozen=True)
+class Budget:
+    """What one prompt may hold: the model's context, the tokens the answer may take, and the
+    numbered passages offered at most (fewer when they do not fit)."""
+
+    context: int
+    new_tokens: int
+    passages: int
+
+
+def budget(context: int, new_tokens: int = 0, passages: int = 0) -> Budget:
+    """The sizes for ``context`` tokens: ``new_tokens`` and ``passages`` as given, or (0) the
+    packaged model's :data:`NEW_TOKENS` and :data:`PASSAGES` per 2,048 tokens of context."""
+    scale = context / DEFAULT_CONTEXT
+    new = new_tokens or min(MAX_NEW_TOKENS, max(NEW_TOKENS, int(NEW_TOKENS * scale)))
+    if new > context // 2:
+        raise ConfigError(
+            f"an answer of {new} tokens leaves under half of a {context}-token context to the "
+            "prompt: lower llm_max_tokens or raise llm_context"
+        )
+    return Budget(context, new, passages or max(1, int(PASSAGES * scale)))
+
+
 def open_llm(settings: Settings) -> LLM:
-    """The llama-index LLM that ``settings.llm`` names; loaded once per process and spec."""
-    return _open_llm(settings.llm, settings.llm_model, settings.llm_api_key)
+    """The llama-index LLM that ``settings.llm`` names, its context and new tokens sized by
+    :func:`budget` (``llm.metadata`` carries them); loaded once per process and spec."""
+    return _open_llm(
+        settings.llm,
+        settings.llm_model,
+        settings.llm_api_key,
+        settings.llm_context,
+        settings.llm_max_tokens,
+    )
 
 
 @lru_cache(maxsize=2)
-def _open_llm(spec: str, model: str, api_key: str) -> LLM:
+def _open_llm(spec: str, model: str, api_key: str, context: int, new_tokens: int) -> LLM:
     kind, _, target = spec.partition(":")
     try:
         if kind == "gguf":
-            return _gguf(Path(target))
+            return _gguf(Path(target), context, new_tokens)
         if kind == "openai-like":
             from llama_index.llms.openai_like import OpenAILike
 
+            reported = context or server_context(target, model, api_key)
+            sizes = budget(reported or DEFAULT_CONTEXT, new_tokens)
             return OpenAILike(
                 model=model or "default",
                 api_base=target,
                 api_key=api_key or "unused",
                 is_chat_model=True,
                 temperature=0.0,
-                max_tokens=MAX_NEW_TOKENS,
-                context_window=CONTEXT_WINDOW,
+                max_tokens=sizes.new_tokens,
+                context_window=sizes.context,
                 additional_kwargs={"stop": list(STOP)},
             )
     except ImportError as exc:
@@ -98,24 +153,66 @@ def _open_llm(spec: str, model: str, api_key: str) -> LLM:
     raise ConfigError(f"llm must be none, gguf:<path> or openai-like:<url>, got {spec!r}")
 
 
-def _gguf(path: Path) -> LLM:
-    """llama-cpp-python in-process on the CPU; the GGUF's chat template is used when it has one."""
+def server_context(api_base: str, model: str, api_key: str) -> int:
+    """The context an OpenAI-compatible server reports for ``model``; 0 when it reports none.
+
+    llama.cpp's llama-server gives each request's context at ``/props``; model lists give a
+    length under one name or another (vLLM ``max_model_len``, OpenRouter and Together AI
+    ``context_length``, llama-server ``meta.n_ctx_train``). Each is asked once, briefly.
+    """
+    base = api_base.rstrip("/")
+    props = _get_json(f"{base.removesuffix('/v1')}/props", api_key)
+    found = _count(props, "default_generation_settings", "n_ctx")
+    if found:
+        return found
+    listed = _get_json(f"{base}/models", api_key)
+    data = listed.get("data") if isinstance(listed, dict) else None
+    entries = [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+    for entry in [e for e in entries if e.get("id") == model] or entries[:1]:
+        for path in (("max_model_len",), ("context_length",), ("meta", "n_ctx_train")):
+            found = _count(entry, *path)
+            if found:
+                return found
+    return 0
+
+
+def _get_json(url: str, api_key: str) -> object:
+    """The JSON at ``url``, or None when there is none (no such endpoint, no server, no JSON)."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {api_key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:
+            return json.loads(response.read(2**22))
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+
+
+def _count(data: object, *path: str) -> int:
+    """The positive whole number at ``path`` in nested JSON objects, else 0."""
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, int) and not isinstance(data, bool) and data > 0 else 0
+
+
+def _gguf(path: Path, context: int, new_tokens: int) -> LLM:
+    """llama-cpp-python in-process on the CPU, with ``context`` tokens (0: the smaller of
+    :data:`DEFAULT_CONTEXT` and the context the model was trained for); the GGUF's chat
+    template is used when it has one."""
     if not path.is_file():
         raise ConfigError(f"no GGUF model at {path}")
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-    from llama_index.llms.llama_cpp import LlamaCPP
 
-    llm = LlamaCPP(
-        model_path=str(path),
-        temperature=0.0,
-        max_new_tokens=MAX_NEW_TOKENS,
-        context_window=CONTEXT_WINDOW,
-        generate_kwargs={"stop": list(STOP)},
-        model_kwargs={"n_gpu_layers": 0},
-        verbose=False,
-        completion_to_prompt=lambda prompt: prompt,
-    )
+    llm = _llama_cpp(path, budget(context or DEFAULT_CONTEXT, new_tokens))
     model = llm._model
+    architecture = model.metadata.get("general.architecture", "")
+    trained = int(model.metadata.get(f"{architecture}.context_length", 0))
+    if trained and context > trained:
+        raise ConfigError(
+            f"llm_context must be at most the {trained} tokens {path.name} was trained for, "
+            f"got {context}"
+        )
+    if 0 < trained < llm.metadata.context_window:  # no llm_context, a model trained on less
+        llm = _llama_cpp(path, budget(trained, new_tokens))
+        model = llm._model
     template = model.metadata.get("tokenizer.chat_template")
     if template:
         vocab = model._model
@@ -128,6 +225,32 @@ def _gguf(path: Path) -> LLM:
             chat(messages=[{"role": "user", "content": prompt}]).prompt
         )
     return llm
+
+
+def _llama_cpp(path: Path, sizes: Budget) -> LlamaCPP:
+    from llama_index.llms.llama_cpp import LlamaCPP
+
+    return LlamaCPP(
+        model_path=str(path),
+        temperature=0.0,
+        max_new_tokens=sizes.new_tokens,
+        context_window=sizes.context,
+        generate_kwargs={"stop": list(STOP)},
+        model_kwargs={"n_gpu_layers": 0},
+        verbose=False,
+        completion_to_prompt=lambda prompt: prompt,
+    )
+
+
+def prompt_tokens(llm: LLM) -> Callable[[str], int]:
+    """How many tokens a prompt takes in ``llm``'s context: llama.cpp's own count in-process,
+    chat template included; for a server, whose tokenizer is not at hand, an estimate that
+    errs high (:data:`BYTES_PER_TOKEN`, :data:`TEMPLATE_TOKENS`)."""
+    tokenize = getattr(getattr(llm, "_model", None), "tokenize", None)  # LlamaCPP's Llama
+    to_prompt = llm.completion_to_prompt
+    if callable(tokenize) and to_prompt is not None:
+        return lambda prompt: len(tokenize(to_prompt(prompt).encode("utf-8"), special=True))
+    return lambda prompt: len(prompt.encode("utf-8")) // BYTES_PER_TOKEN + TEMPLATE_TOKENS
 
 
 @dataclass(frozen=True)
@@ -154,7 +277,7 @@ def looks_like_instruction(sentence: str) -> bool:
 
 
 def number_passages(
-    passages: Sequence[Passage], texts: Mapping[str, str], limit: int = MAX_PASSAGES
+    passages: Sequence[Passage], texts: Mapping[str, str], limit: int = PASSAGES
 ) -> list[Numbered]:
     """The passages narrowed to whole sentences, each sentence once, instruction-like ones out."""
     seen: set[tuple[str, Span]] = set()
@@ -311,30 +434,50 @@ def verified_draft(
         return CheckedDraft(
             fallback.text,
             fallback.citations,
-            fallback.abstained,
+            fallback.tier,
             fallback.confidence,
             fallback.agreement,
             removed=removed,
         )
-    return CheckedDraft(text, citations, False, fallback.confidence, "", removed=removed)
+    return CheckedDraft(text, citations, fallback.tier, fallback.confidence, "", removed=removed)
 
 
 class LLMAnswerer:
-    """Answers in the LLM's words, keeping only sentences the cited spans support."""
+    """Answers in the LLM's words, keeping only sentences the cited spans support.
+
+    The prompt is sized by ``llm.metadata`` (its context and new tokens) and holds at most
+    ``max_passages`` numbered passages (0: :func:`budget`'s share of the context), fewer
+    when they do not fit.
+    """
 
     def __init__(
         self,
         llm: LLM,
         texts: Mapping[str, str],
         extractive: Answerer,
-        max_passages: int = MAX_PASSAGES,
+        max_passages: int = 0,
     ) -> None:
-        if max_passages < 1:
-            raise ConfigError(f"max_passages must be at least 1, got {max_passages}")
+        if max_passages < 0:
+            raise ConfigError(
+                f"max_passages must be 0 (from the context) or more, got {max_passages}"
+            )
         self.llm = llm
+        meta = llm.metadata
+        self.budget = budget(meta.context_window, max(meta.num_output, 0), max_passages)
+        self._tokens = prompt_tokens(llm)
         self._texts = texts
         self._extractive = extractive
-        self._max_passages = max_passages
+
+    def fit(self, question: str, evidence: Sequence[Numbered]) -> list[Numbered]:
+        """The first passages, :attr:`budget` ``.passages`` at most, whose prompt leaves the
+        answer its new tokens within the context."""
+        room = self.budget.context - self.budget.new_tokens
+        fitting: list[Numbered] = []
+        for n in evidence[: self.budget.passages]:
+            if self._tokens(build_prompt(question, [*fitting, n], self._texts)) > room:
+                break
+            fitting.append(n)
+        return fitting
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         *_, last = self.stream(question, passages)
@@ -346,9 +489,18 @@ class LLMAnswerer:
         evidence = number_passages(passages, self._texts, len(passages))
         fallback = self._extractive.answer(question, offered_passages(evidence, self._texts))
         if fallback.abstained:
-            yield CheckedDraft(fallback.text, (), True, fallback.confidence, fallback.agreement)
+            yield CheckedDraft(fallback.text, (), "not_found", fallback.confidence)
             return
-        numbered = evidence[: self._max_passages]
+        numbered = self.fit(question, evidence)
+        if not numbered:  # the question alone fills the context: the reader's answer stands
+            yield CheckedDraft(
+                fallback.text,
+                fallback.citations,
+                fallback.tier,
+                fallback.confidence,
+                fallback.agreement,
+            )
+            return
         prompt = build_prompt(question, numbered, self._texts)
         t0 = time.perf_counter()
         generated = ""
@@ -367,7 +519,7 @@ class LLMAnswerer:
         yield CheckedDraft(
             draft.text,
             draft.citations,
-            draft.abstained,
+            draft.tier,
             draft.confidence,
             draft.agreement,
             removed=draft.removed,

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index.sessions import Loader, cpu_session
+
 MODEL_DIR = Path(__file__).with_name("models") / "reader"
 MAX_ANSWER_TOKENS = 30
 MAX_QUESTION_TOKENS = 64
@@ -169,8 +171,6 @@ class Reader:
     """The int8 ONNX reader and its tokenizer, loaded on first use or by :meth:`preload`."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
-        from index.embed import Loader, cpu_session
-
         self.model_dir = model_dir
         self.batch_size = batch_size
         self._session = Loader(lambda: cpu_session(model_dir / "reader.int8.onnx"))
@@ -180,6 +180,11 @@ class Reader:
         """The model's settings, among them the calibrated no-answer threshold."""
         loaded: dict[str, Any] = json.loads((self.model_dir / "reader.json").read_text())
         return loaded
+
+    @property
+    def sha(self) -> str:
+        """The sha256 of the model file, as its card records it: which reader this is."""
+        return str(self.card["sha256"])
 
     @property
     def threshold(self) -> float:

@@ -13,7 +13,6 @@ rather than building it again.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from collections.abc import Sequence
 from functools import cache
@@ -22,6 +21,7 @@ from typing import Any
 
 from index.chunk import Chunk
 from index.embed import Embedder
+from index.files import replace_atomically
 from index.store import ChunkStore
 from qa.types import Passage
 
@@ -82,6 +82,7 @@ class Lexical:
             {"source": c.source, "start": c.start, "end": c.end, "text": c.text}
             for c in self._chunks
         ]
+        folder.mkdir(parents=True)
         self._bm25.save(
             str(folder), corpus=corpus, show_progress=False, raise_on_serialization_error=True
         )
@@ -116,17 +117,10 @@ def lexical_index(store: ChunkStore) -> Lexical:
         except Exception as exc:  # a damaged cache of any kind: build it again
             log.warning("BM25 index in %s unreadable (%s); building it again", folder, exc)
     lexical = _build(store)
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     try:
-        shutil.rmtree(tmp, ignore_errors=True)  # left by a crashed process of the same id
-        tmp.mkdir(parents=True)
-        lexical.save(tmp)
-        shutil.rmtree(folder, ignore_errors=True)  # a damaged copy
-        tmp.rename(folder)
+        replace_atomically(folder, lexical.save)
     except OSError as exc:  # no room, or another process saved it first: served all the same
         log.debug("BM25 index not saved in %s: %s", folder, exc)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     for old in store.cache_dir.glob("bm25-*"):
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)

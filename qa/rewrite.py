@@ -1,9 +1,9 @@
 """Follow-ups: turn "And France?" or "What did he say?" into a question that stands alone.
 
-Deterministic: the topic and names of earlier turns are carried into the new
-question. The result reads ``<question> — about: <carried topic>``; the
-answerer takes the question type from the part before the separator and the
-search terms from both.
+Deterministic, with no rule for one kind of text: the topic and names of earlier turns
+are carried into the new question. The result reads ``<question> — about: <carried
+topic>``, and retrieval and the reader both take all of it, so the earlier turn's terms
+are searched for too.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from qa.text import STOPWORDS, normalize_token, tokens
+from qa.text import STOPWORDS, is_abbreviation, normalize_token, tokens
 
 CONTEXT_SEP = " — about: "
 
@@ -43,7 +43,7 @@ def standalone_question(question: str, history: Sequence[Mapping[str, str]]) -> 
     ):
         subject = _ABOUT.sub("", stripped).rstrip(" ?.!")
         names = _names(previous)
-        if names and subject:
+        if len(names) == 1 and subject:  # one name asked about before: this one instead
             return previous.replace(names[0], subject, 1)
         return f"{subject}{CONTEXT_SEP}{context}" if subject else previous
     replies = [m.get("content", "") for m in history if m.get("role") == "assistant"]
@@ -72,7 +72,7 @@ def _possessive(pronoun: str, person: str) -> str:
 
 
 def _names(text: str, skip_first: bool = True) -> list[str]:
-    """Runs of capitalised words: "Great Britain", "Donald Trump Jr."."""
+    """Runs of capitalised words: "Great Britain", "Saint Helena", "J. R. R. Tolkien"."""
     words = text.split(None, 1)
     body = (words[1] if len(words) == 2 else "") if skip_first else text
     names = (_trim(m.group(0)) for m in _NAME_RUN.finditer(body))
@@ -82,7 +82,7 @@ def _names(text: str, skip_first: bool = True) -> list[str]:
 def _trim(name: str) -> str:
     name = re.sub(r"^(The|A|An)\s+", "", name.rstrip("?,!"))
     name = re.sub(r"[’']s$", "", name)
-    if name.endswith(".") and not re.search(r"\b(Jr|Sr|Dr|St|[A-Z])\.$", name):
+    if name.endswith(".") and not is_abbreviation(name[:-1].rsplit(None, 1)[-1]):
         name = name[:-1]
     return name
 

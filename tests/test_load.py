@@ -1,5 +1,8 @@
+import io
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from index.load import find_sources, html_to_text, load_folder, read_text
@@ -62,15 +65,89 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
     assert "Mines become inert after weeks." in read_text(path, MB)
 
 
+def docx_bytes(heading: str, paragraph: str, rows: list[list[str]]) -> bytes:
+    """A Word file made by python-docx: a heading, a paragraph, a table, a closing paragraph."""
+    document = docx.Document()
+    document.add_heading(heading, level=1)
+    document.add_paragraph(paragraph)
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, values in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    document.add_paragraph("Figures as of May.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_docx_text_is_one_line_per_paragraph_and_table_row_in_document_order(
+    tmp_path: Path,
+) -> None:
+    rows = [["Station", "Platforms"], ["Harbour Street", "6"], ["Old Mill\nannex", "2"]]
+    data = docx_bytes("Northgate transit", "The line opened in 2019.", rows)
+    text = read_text(write(tmp_path, "a.docx", data), MB)
+    assert text == (
+        "Northgate transit\nThe line opened in 2019.\n"
+        "Station\tPlatforms\nHarbour Street\t6\nOld Mill annex\t2\nFigures as of May."
+    )
+
+
+def test_docx_cells_merged_across_columns_are_read_once(tmp_path: Path) -> None:
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Both years"
+    table.cell(0, 2).text = "Total"
+    for i, value in enumerate(["2023", "2024", "12"]):
+        table.cell(1, i).text = value
+    path = tmp_path / "merged.docx"
+    document.save(str(path))
+    assert read_text(path, MB) == "Both years\tTotal\n2023\t2024\t12"
+
+
+def zip_without(data: bytes, member: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            if name != member:
+                dst.writestr(name, src.read(name))
+    return out.getvalue()
+
+
+GOOD_DOCX = docx_bytes("Title", "Some text.", [["a", "b"]])
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"plain text, not a zip", "not a zip archive"),
+        (GOOD_DOCX[: len(GOOD_DOCX) // 2], "not a zip archive"),
+        (zip_without(GOOD_DOCX, "word/document.xml"), "no item named 'word/document.xml'"),
+        (zip_without(GOOD_DOCX, "[Content_Types].xml"), "[Content_Types].xml"),
+    ],
+    ids=["not-a-zip", "truncated", "no-document-xml", "no-content-types"],
+)
+def test_a_broken_docx_is_refused_with_a_one_line_reason(
+    tmp_path: Path, data: bytes, reason: str
+) -> None:
+    path = write(tmp_path, "broken.docx", data)
+    with pytest.raises(SourceFileError) as caught:
+        read_text(path, MB)
+    message = str(caught.value)
+    assert message.startswith("broken.docx: not a readable .docx (") and reason in message
+    assert "\n" not in message
+
+
 def test_folder_loading_skips_bad_files_and_hidden_folders(tmp_path: Path) -> None:
     write(tmp_path, "good.md", b"# Title\nSome text.")
     write(tmp_path, "bad.txt", b"\x00\x00")
+    write(tmp_path, "bad.docx", b"PK not really")
     write(tmp_path, "ignored.exe", b"MZ")
     (tmp_path / ".hidden").mkdir()
     write(tmp_path / ".hidden", "secret.txt", b"not a source")
     docs, skipped = load_folder(tmp_path, MB)
     assert [d.path for d in docs] == ["good.md"]
-    assert [(s.path, "binary" in s.reason) for s in skipped] == [("bad.txt", True)]
+    assert [s.path for s in skipped] == ["bad.docx", "bad.txt"]
+    assert "not a zip archive" in skipped[0].reason and "binary" in skipped[1].reason
 
 
 def test_links_leaving_the_folder_are_not_followed(tmp_path: Path) -> None:

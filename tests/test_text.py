@@ -39,5 +39,7 @@ def test_line_breaks_and_colons_end_sentences() -> None:
 
 
 def test_terms_are_stemmed_content_words_and_numbers() -> None:
-    assert content_terms("How many U.S. soldiers were deployed?") == ["u.s.", "soldier", "deploy"]
+    # NLTK's English stop words (what bm25s ships) drop "how" and "were", not "many".
+    terms = content_terms("How many U.S. soldiers were deployed?")
+    assert terms == ["mani", "u.s.", "soldier", "deploy"]
     assert numbers("10,000 North Korean soldiers and 3 ships") == {"10000", "3"}
