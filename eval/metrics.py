@@ -23,6 +23,7 @@ from qa.types import Answer
 from qa.verify import SentenceCheck, check_answer
 
 NAN = float("nan")
+ANSWERABLE = "answerable"
 ON_TOPIC = "unanswerable-on-topic"
 OFF_TOPIC = "unanswerable-off-topic"
 RECALL_KS = (1, 3, 5)
@@ -62,6 +63,12 @@ class GoldItem:
     evidence: tuple[Evidence, ...]
     category: str
     history: tuple[Mapping[str, str], ...] = ()
+    genre: str = ""
+    """The kind of document asked about (simple format's ``genre``); figures are also
+    reported per genre."""
+    simple: bool = False
+    """Written in the simple format, whose rule is that an answer is right when it holds
+    one of the answers as written, case aside (:func:`found_in`)."""
 
     @property
     def golds(self) -> tuple[str, ...]:
@@ -76,6 +83,9 @@ class EvalRow:
     retrieved: tuple[Located, ...] = ()
     """The top RETRIEVAL_DEPTH passages for the searched question, apart from the answer,
     which may read fewer: the retrieval figures measure retrieval. Empty: the answer's."""
+    best: Answer | None = None
+    """The answer given with every threshold off: its best span whatever the tier, the
+    ceiling of what deciding better could reach. None: not asked."""
 
 
 def load_gold(path: str | Path) -> list[GoldItem]:
@@ -90,7 +100,9 @@ def load_gold(path: str | Path) -> list[GoldItem]:
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{lineno}: not JSON: {exc.msg}") from None
-            item = _gold_item(raw, f"{path}:{lineno}")
+            where = f"{path}:{lineno}"
+            simple = isinstance(raw, dict) and "answers" in raw
+            item = _simple_item(raw, where, lineno) if simple else _gold_item(raw, where)
             if item.id in seen:
                 raise ValueError(f"{path}:{lineno}: item {item.id!r}: field 'id' is not unique")
             seen.add(item.id)
@@ -100,7 +112,48 @@ def load_gold(path: str | Path) -> list[GoldItem]:
     return items
 
 
-_GOLD_FIELDS = frozenset(f.name for f in fields(GoldItem))
+_GOLD_FIELDS = frozenset(f.name for f in fields(GoldItem)) - {"genre", "simple"}
+SIMPLE_FIELDS = frozenset({"question", "answers", "answerable"})
+SIMPLE_OPTIONAL = frozenset({"id", "source", "genre"})
+
+
+def _simple_item(raw: dict[str, Any], where: str, lineno: int) -> GoldItem:
+    """An item of the format anyone can write: ``question``, ``answers`` (any one of them
+    in the answer makes it right; empty when the sources do not say) and ``answerable``;
+    optionally ``id``, ``source`` and ``genre``."""
+
+    def bad(name: str, why: str) -> ValueError:
+        return ValueError(f"{where}: field {name!r} {why}")
+
+    missing = sorted(SIMPLE_FIELDS - raw.keys())
+    unknown = sorted(raw.keys() - SIMPLE_FIELDS - SIMPLE_OPTIONAL)
+    if missing:
+        raise bad(missing[0], "is missing")
+    if unknown:
+        raise bad(unknown[0], f"is not a field (fields: {', '.join(sorted(SIMPLE_FIELDS))})")
+    question, answers, answerable = raw["question"], raw["answers"], raw["answerable"]
+    if not isinstance(question, str) or not question.strip():
+        raise bad("question", f"must be a non-empty string, got {question!r}")
+    if not isinstance(answerable, bool):
+        raise bad("answerable", f"must be true or false, got {answerable!r}")
+    if not isinstance(answers, list) or not all(isinstance(a, str) and a.strip() for a in answers):
+        raise bad("answers", f"must be a list of non-empty strings, got {answers!r}")
+    if answerable != bool(answers):
+        raise bad("answers", "must be empty exactly when the item is unanswerable")
+    for name in SIMPLE_OPTIONAL & raw.keys():
+        if not isinstance(raw[name], str) or not raw[name].strip():
+            raise bad(name, f"must be a non-empty string, got {raw[name]!r}")
+    return GoldItem(
+        id=raw.get("id", f"line-{lineno}"),
+        question=question,
+        answerable=answerable,
+        answer=answers[0] if answers else "",
+        answer_aliases=tuple(answers[1:]),
+        evidence=(),
+        category=ANSWERABLE if answerable else ON_TOPIC,
+        genre=raw.get("genre", ""),
+        simple=True,
+    )
 
 
 def _gold_item(raw: Any, where: str) -> GoldItem:
@@ -217,6 +270,13 @@ def containment(prediction: str, golds: Iterable[str]) -> float:
     return max((float(f" {g} " in padded) for g in map(normalize_answer, golds) if g), default=0.0)
 
 
+def found_in(prediction: str, golds: Iterable[str]) -> float:
+    """Whether a gold answer appears in the answer as written, case aside: the simple
+    format's rule, which also holds for answers that are all punctuation (``\\'``)."""
+    said = prediction.casefold()
+    return float(any(g.casefold() in said for g in golds if g.strip()))
+
+
 # Citations and retrieval ----------------------------------------------------------------
 
 
@@ -225,7 +285,8 @@ def overlaps(a: Located, b: Located) -> bool:
 
 
 def citation_precision(citations: Sequence[Located], evidence: Sequence[Evidence]) -> float:
-    if not citations:
+    """NaN without citations, or without evidence to check them against (simple gold)."""
+    if not citations or not evidence:
         return NAN
     return sum(any(overlaps(c, e) for e in evidence) for c in citations) / len(citations)
 
@@ -321,6 +382,14 @@ class ItemScore:
     citation_recall: float
     groundedness: Groundedness
     hit_rank: int | None
+    withheld: bool
+    """Whether the answer counts as an abstention: strictly (SQuAD 2.0's way) anything short
+    of confident; leniently, only "not_found"."""
+    answered_right: float
+    """Answerable items: whether the answer, in whatever tier, holds a gold answer."""
+    best_right: float
+    """Answerable items: whether the best span, whatever the threshold, holds a gold answer;
+    NaN when it was not asked for."""
 
     @property
     def item(self) -> GoldItem:
@@ -334,7 +403,7 @@ class ItemScore:
     def quality(self) -> float:
         """One number to rank items by, worst first: 0 is a complete failure."""
         if not self.item.answerable:
-            return float(self.answer.abstained)
+            return float(self.withheld)
         retrieved = float(self.hit_rank is not None and self.hit_rank <= RETRIEVAL_DEPTH)
         return nanmean(
             [
@@ -351,13 +420,16 @@ class ItemScore:
         """What went wrong with this item, one line each, for a reader of the report."""
         item, answer = self.item, self.answer
         found = []
-        if item.answerable and answer.abstained:
-            found.append(f"abstained, but the sources answer it (gold: {item.answer!r})")
+        if item.answerable and self.withheld:
+            found.append(
+                f"{answer.tier.replace('_', ' ')}, but the sources answer it "
+                f"(gold: {item.answer!r})"
+            )
         elif item.answerable and not self.containment:
             found.append(f"the answer does not contain the gold answer {item.answer!r}")
-        if not item.answerable and not answer.abstained:
-            found.append("answered, but the sources do not say")
-        if item.answerable:
+        if not item.answerable and not self.withheld:
+            found.append(f"answered ({answer.tier}), but the sources do not say")
+        if item.evidence:
             off = sum(not any(overlaps(c, e) for e in item.evidence) for c in answer.citations)
             if off:
                 found.append(f"{off} of {len(answer.citations)} citations miss the gold evidence")
@@ -383,6 +455,7 @@ class ItemScore:
             "answerable": item.answerable,
             "gold_answer": item.answer,
             "answer": answer.text,
+            "tier": answer.tier,
             "abstained": answer.abstained,
             "searched": answer.searched,
             "citations": [
@@ -406,29 +479,39 @@ class ItemScore:
         }
 
 
-def score_row(row: EvalRow) -> ItemScore:
+def score_row(row: EvalRow, lenient: bool = False) -> ItemScore:
+    """Every metric of one row; a tentative answer counts as an abstention unless ``lenient``."""
     item, answer = row.item, row.answer
+    withheld = answer.abstained if lenient else answer.tier != "confident"
     grounded = (
         Groundedness(NAN, ())
         if answer.abstained
         else groundedness(answer.text, [c.quote for c in answer.citations])
     )
     if not item.answerable:
-        right = float(answer.abstained)
-        return ItemScore(row, NAN, NAN, NAN, right, right, NAN, NAN, grounded, hit_rank=None)
-    said = "" if answer.abstained else answer.text  # an abstention is never a right answer
+        right = float(withheld)
+        return ItemScore(
+            row, NAN, NAN, NAN, right, right, NAN, NAN, grounded, None, withheld, NAN, NAN
+        )
+    said = "" if withheld else answer.text  # an abstention is never a right answer
     exact, f1 = exact_match(said, item.golds), token_f1(said, item.golds)
+    best = row.best
+    holds = found_in if item.simple else containment
+    cited = () if withheld else answer.citations
     return ItemScore(
         row,
         exact_match=exact,
         token_f1=f1,
-        containment=containment(said, item.golds),
+        containment=holds(said, item.golds),
         squad_exact=exact,
         squad_f1=f1,
-        citation_precision=citation_precision(answer.citations, item.evidence),
-        citation_recall=citation_recall(answer.citations, item.evidence),
+        citation_precision=citation_precision(cited, item.evidence),
+        citation_recall=citation_recall(cited, item.evidence),
         groundedness=grounded,
         hit_rank=first_hit_rank(row.retrieved or answer.passages, item.evidence),
+        withheld=withheld,
+        answered_right=0.0 if answer.abstained else holds(answer.text, item.golds),
+        best_right=NAN if best is None else holds(best.text, item.golds),
     )
 
 
@@ -466,6 +549,23 @@ class Metrics:
     latency_p50_ms: float
     latency_p95_ms: float
     median_answer_words: float
+    answered_right: float
+    """Answerable items answered right in some tier (confident or tentative)."""
+    answered_right_confident: float
+    answered_right_tentative: float
+    confident_right: float
+    """Of the confident answers, the share that is right (the item answerable, a gold
+    answer in the text)."""
+    confident_wrong: float
+    """Share of all items given a confident answer that is wrong."""
+    unanswerable_not_confident: float
+    """Unanswerable items given no confident answer."""
+    unanswerable_declined: float
+    """Unanswerable items declined outright ("not_found")."""
+    best_span_right: float
+    """Answerable items whose best span, whatever the tier, is right: the ceiling."""
+    answered_when_best_right: float
+    """Of the answerable items whose best span is right, the share answered in some tier."""
 
     def to_dict(self) -> dict[str, float | None]:
         return _json_floats(asdict(self))
@@ -491,11 +591,11 @@ def abstention(scores: Sequence[ItemScore]) -> Abstention:
     """Abstaining is the right call exactly on the unanswerable items."""
 
     def recall(rows: Iterable[ItemScore]) -> float:
-        return share([s.answer.abstained for s in rows])
+        return share([s.withheld for s in rows])
 
     unanswerable = [s for s in scores if not s.item.answerable]
     return Abstention(
-        precision=share([not s.item.answerable for s in scores if s.answer.abstained]),
+        precision=share([not s.item.answerable for s in scores if s.withheld]),
         recall=recall(unanswerable),
         recall_on_topic=recall(s for s in unanswerable if s.item.category == ON_TOPIC),
         recall_off_topic=recall(s for s in unanswerable if s.item.category == OFF_TOPIC),
@@ -503,14 +603,25 @@ def abstention(scores: Sequence[ItemScore]) -> Abstention:
 
 
 def summarize(scores: Sequence[ItemScore]) -> Metrics:
-    ranks = [s.hit_rank for s in scores if s.item.answerable]
+    ranks = [s.hit_rank for s in scores if s.item.answerable and s.item.evidence]
     latencies = [s.row.latency_ms for s in scores]
-    words = [len(s.answer.text.split()) for s in scores if not s.answer.abstained]
+    words = [len(s.answer.text.split()) for s in scores if not s.withheld]
     abstained = abstention(scores)
     recalls = {f"retrieval_recall_at_{k}": recall_at_k(ranks, k) for k in RECALL_KS}
+    answerable = [s for s in scores if s.item.answerable]
+    unanswerable = [s for s in scores if not s.item.answerable]
+    confident = [s for s in scores if s.answer.tier == "confident"]
+
+    def right_in(tier: str) -> float:
+        return share([bool(s.answered_right) and s.answer.tier == tier for s in answerable])
+
+    def right(s: ItemScore) -> bool:
+        return s.item.answerable and bool(s.answered_right)
+
+    ceiling = [s for s in answerable if not math.isnan(s.best_right)]
     return Metrics(
         items=len(scores),
-        answerable=len(ranks),
+        answerable=len(answerable),
         exact_match=nanmean(s.exact_match for s in scores),
         token_f1=nanmean(s.token_f1 for s in scores),
         answer_containment=nanmean(s.containment for s in scores),
@@ -523,11 +634,20 @@ def summarize(scores: Sequence[ItemScore]) -> Metrics:
         abstention_recall=abstained.recall,
         abstention_recall_on_topic=abstained.recall_on_topic,
         abstention_recall_off_topic=abstained.recall_off_topic,
-        abstention_rate=share([s.answer.abstained for s in scores]),
+        abstention_rate=share([s.withheld for s in scores]),
         retrieval_mrr=mean_reciprocal_rank(ranks),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         median_answer_words=float(statistics.median(words)) if words else NAN,
+        answered_right=share([bool(s.answered_right) for s in answerable]),
+        answered_right_confident=right_in("confident"),
+        answered_right_tentative=right_in("tentative"),
+        confident_right=share([right(s) for s in confident]),
+        confident_wrong=share([s.answer.tier == "confident" and not right(s) for s in scores]),
+        unanswerable_not_confident=share([s.answer.tier != "confident" for s in unanswerable]),
+        unanswerable_declined=share([s.answer.abstained for s in unanswerable]),
+        best_span_right=share([bool(s.best_right) for s in ceiling]),
+        answered_when_best_right=share([not s.answer.abstained for s in ceiling if s.best_right]),
         **recalls,
     )
 
@@ -579,7 +699,12 @@ def check_thresholds(metrics: Metrics, thresholds: Mapping[str, float]) -> tuple
 @dataclass(frozen=True)
 class EvalReport:
     overall: Metrics
+    """Strict figures: a tentative answer counts as an abstention (SQuAD 2.0's way)."""
+    lenient: Metrics
+    """The same figures with a tentative answer counted as an answer."""
     by_category: Mapping[str, Metrics]
+    by_genre: Mapping[str, Metrics]
+    """Per genre of document, for gold items that name one."""
     items: tuple[ItemScore, ...]
     thresholds: Mapping[str, float] = field(default_factory=dict)
     shortfalls: tuple[Shortfall, ...] = ()
@@ -598,19 +723,29 @@ class EvalReport:
             "info": dict(self.info),
             "passed": self.passed,
             "overall": self.overall.to_dict(),
+            "lenient": self.lenient.to_dict(),
             "by_category": {name: m.to_dict() for name, m in self.by_category.items()},
+            "by_genre": {name: m.to_dict() for name, m in self.by_genre.items()},
             "thresholds": dict(self.thresholds),
             "shortfalls": [_json_floats(asdict(s)) for s in self.shortfalls],
             "items": [s.to_dict() for s in self.items],
         }
 
 
-def aggregate(scores: Sequence[ItemScore]) -> EvalReport:
-    """Overall and per-category figures (categories sorted by name, so runs line up)."""
-    categories = sorted({s.item.category for s in scores})
+def aggregate(rows: Sequence[EvalRow]) -> EvalReport:
+    """Strict and lenient figures overall; strict ones per category and per genre (sorted
+    by name, so runs line up)."""
+    scores = [score_row(row) for row in rows]
+
+    def by(key: Callable[[GoldItem], str]) -> dict[str, Metrics]:
+        names = sorted({key(s.item) for s in scores} - {""})
+        return {n: summarize([s for s in scores if key(s.item) == n]) for n in names}
+
     return EvalReport(
         overall=summarize(scores),
-        by_category={c: summarize([s for s in scores if s.item.category == c]) for c in categories},
+        lenient=summarize([score_row(row, lenient=True) for row in rows]),
+        by_category=by(lambda item: item.category),
+        by_genre=by(lambda item: item.genre),
         items=tuple(scores),
     )
 

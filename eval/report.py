@@ -10,6 +10,28 @@ from pathlib import Path
 from eval.metrics import COUNTS, EvalReport, ItemScore, Metrics, metric_names
 from qa.errors import ConfigError
 
+#: What the tiers did: right answers by tier, confident mistakes, declines, and the ceiling.
+TIER_FIGURES = (
+    "answered_right",
+    "answered_right_confident",
+    "answered_right_tentative",
+    "confident_right",
+    "confident_wrong",
+    "unanswerable_not_confident",
+    "unanswerable_declined",
+    "best_span_right",
+    "answered_when_best_right",
+)
+#: Figures shown strict and lenient side by side: those a tentative answer changes.
+STRICT_AND_LENIENT = (
+    "answer_containment",
+    "token_f1",
+    "squad_exact",
+    "squad_f1",
+    "abstention_precision",
+    "abstention_recall",
+    "abstention_rate",
+)
 #: The Markdown report's tables: one per metric family, a row per category.
 TABLES: dict[str, tuple[str, ...]] = {
     "Answer correctness (answerable items)": ("exact_match", "token_f1", "answer_containment"),
@@ -30,6 +52,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "retrieval_mrr",
     ),
     "Latency and length": ("latency_p50_ms", "latency_p95_ms", "median_answer_words"),
+    "Tiers (confident, tentative, not found; the same strict or lenient)": TIER_FIGURES,
 }
 #: The chart's bars: the figures that say whether answers are right and grounded.
 CHART_METRICS = (
@@ -71,13 +94,29 @@ def write_report(report: EvalReport, out_dir: str | Path) -> list[Path]:
 def render_markdown(report: EvalReport) -> str:
     info = ", ".join(f"{k}: `{v}`" for k, v in report.info.items())
     lines = ["# Eval report", "", info, "", f"**{_verdict(report)}**", "", "## Overall", ""]
-    lines += ["| metric | value | threshold |", "|---|---:|---:|"]
+    lines += [
+        "Strict: a tentative answer counts as an abstention (SQuAD 2.0's way); lenient: as an "
+        "answer.",
+        "",
+        "| metric | strict | lenient | threshold (strict) |",
+        "|---|---:|---:|---:|",
+    ]
     for name in (*COUNTS, *metric_names()):
         value = float(getattr(report.overall, name))
+        lenient = float(getattr(report.lenient, name)) if name in STRICT_AND_LENIENT else math.nan
         bounds = (("≥", report.thresholds.get(name)), ("≤", report.thresholds.get(f"{name}_max")))
         limit = " ".join(f"{sign} {t:g}" for sign, t in bounds if t is not None)
         failed = any(s.metric == name for s in report.shortfalls)
-        lines.append(f"| {name} | {fmt(name, value)} | {limit}{' ✗' if failed else ''} |")
+        lines.append(
+            f"| {name} | {fmt(name, value)} | {fmt(name, lenient)} | "
+            f"{limit}{' ✗' if failed else ''} |"
+        )
+    if report.by_genre:
+        lines += ["", "## Per genre", "", f"| genre | items | {' | '.join(TIER_FIGURES)} |"]
+        lines.append("|---|---:" + "|---:" * len(TIER_FIGURES) + "|")
+        for genre, m in report.by_genre.items():
+            cells = [fmt(n, float(getattr(m, n))) for n in TIER_FIGURES]
+            lines.append(f"| {genre} | {m.items} | {' | '.join(cells)} |")
     rows: dict[str, Metrics] = {"**overall**": report.overall, **report.by_category}
     for title, names in TABLES.items():
         columns = (*COUNTS, *names)
@@ -103,7 +142,7 @@ def _verdict(report: EvalReport) -> str:
 def _worst_item(rank: int, score: ItemScore) -> list[str]:
     item, answer = score.item, score.answer
     gold = " / ".join(item.golds) if item.answerable else "(unanswerable)"
-    said = _one_line(answer.text) + (" *(abstained)*" if answer.abstained else "")
+    said = _one_line(answer.text) + ("" if answer.tier == "confident" else f" *({answer.tier})*")
     lines = [f"### {rank}. `{item.id}` ({item.category}, quality {score.quality:.2f})", ""]
     lines.append(f"- **Question:** {item.question}")
     lines += [f"- **Earlier {t['role']}:** {_one_line(t['content'])}" for t in item.history]
@@ -147,37 +186,62 @@ def draw_chart(report: EvalReport, path: str | Path) -> None:
 
 
 def summary(report: EvalReport, out_dir: str | Path) -> str:
-    """A few lines for the terminal: the headline figures, where the report is, what failed."""
-    m = report.overall
+    """A few lines for the terminal: the headline figures, strict and lenient, the tiers per
+    genre, where the report is, what failed."""
+    m, lenient = report.overall, report.lenient
     shown = (
-        "answer_containment",
-        "token_f1",
         "citation_precision",
         "citation_recall",
         "groundedness",
-        "abstention_precision",
-        "abstention_recall",
         "retrieval_recall_at_5",
         "latency_p95_ms",
         "median_answer_words",
     )
     figures = [f"{n}={fmt(n, float(getattr(m, n)))}" for n in shown]
-    squad = (
-        f"EM={fmt('', m.squad_exact)}  F1={fmt('', m.squad_f1)}  "
-        f"HasAns F1={fmt('', m.token_f1)}  NoAns accuracy={fmt('', m.abstention_recall)}"
-    )
+
+    def both(name: str, label: str) -> str:
+        a, b = float(getattr(m, name)), float(getattr(lenient, name))
+        return f"{label}={fmt(name, a)}/{fmt(name, b)}"
+
     lines = [
-        f"eval: {m.items} items ({m.answerable} answerable)",
-        "  " + "  ".join(figures[:5]),
-        "  " + "  ".join(figures[5:]),
-        "  SQuAD 2.0: " + squad,
-        f"report: {Path(out_dir) / 'report.md'}",
+        f"eval: {m.items} items ({m.answerable} answerable); {report.info.get('floor', '')}",
+        "  strict/lenient: "
+        + "  ".join(
+            both(n, label)
+            for n, label in (
+                ("answer_containment", "containment"),
+                ("token_f1", "HasAns F1"),
+                ("squad_exact", "EM"),
+                ("squad_f1", "F1"),
+                ("abstention_recall", "NoAns"),
+                ("abstention_precision", "abstention precision"),
+            )
+        ),
+        "  " + "  ".join(figures),
+        "  tiers: " + tier_line(m),
     ]
+    lines += [
+        f"  {genre} ({g.items} items): {tier_line(g)}" for genre, g in report.by_genre.items()
+    ]
+    lines.append(f"report: {Path(out_dir) / 'report.md'}")
     lines += [f"FAIL {s}" for s in report.shortfalls]
     lines.append(
         _verdict(report) if report.passed else f"{len(report.shortfalls)} thresholds missed"
     )
     return "\n".join(lines)
+
+
+def tier_line(m: Metrics) -> str:
+    """Right answers by tier, confident mistakes, declines and the ceiling, in one line."""
+    f = {n: fmt(n, float(getattr(m, n))) for n in TIER_FIGURES}
+    return (
+        f"answered right {f['answered_right']} (confident {f['answered_right_confident']}, "
+        f"tentative {f['answered_right_tentative']}); confident right {f['confident_right']}, "
+        f"confident wrong {f['confident_wrong']}; unanswerable declined "
+        f"{f['unanswerable_declined']}, not confident {f['unanswerable_not_confident']}; "
+        f"best span right {f['best_span_right']}, answered when it is "
+        f"{f['answered_when_best_right']}"
+    )
 
 
 def load_overall(run: str | Path) -> dict[str, float]:

@@ -29,13 +29,35 @@ from eval.report import write_report
 from qa.assistant import Assistant
 from qa.errors import ConfigError, SourcesError
 from qa.settings import Settings
+from qa.types import Answer
 
 DEFAULT_GOLD = Path(__file__).with_name("gold.jsonl")
+GENRES_GOLD = Path(__file__).with_name("genres") / "questions.jsonl"
+#: The project's own gold sets and the ``[tool.qa.<table>]`` that gates each; a user's gold
+#: file is reported on, not gated, unless a table is named (``qa eval --gate``).
+GATES = {
+    DEFAULT_GOLD: "eval",
+    DEFAULT_GOLD.with_name("heldout.jsonl"): "eval",
+    GENRES_GOLD: "eval-genres",
+}
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+#: The one folder ``eval/gold.jsonl`` was written for: for it, that file is the default.
+REPO_SEEDS = PYPROJECT.with_name("seeds")
+#: The simple gold format, for a person writing one for their own folder.
+GOLD_EXAMPLE = (
+    '{"question": "Which flag turns on verbose output?", "answers": ["--verbose", "-v"], '
+    '"answerable": true}\n'
+    '{"question": "Who wrote the tool?", "answers": [], "answerable": false}'
+)
+GOLD_HOWTO = (
+    "A gold file is JSON Lines, one question per line: `question`, `answers` (any one of "
+    "them found in the answer, case aside, makes it right; empty when the folder does not "
+    "say) and `answerable`. For example:"
+)
 MODES = ("extractive", "llm")
 
 
-def open_assistant(sources: str | Path, settings: Settings, mode: str) -> Assistant:
+def open_assistant(sources: str | Path | None, settings: Settings, mode: str) -> Assistant:
     """The one place a mode becomes an answerer: the LLM answerer plugs in here."""
     if mode == "llm" and settings.llm == "none":
         raise ConfigError(
@@ -47,6 +69,18 @@ def open_assistant(sources: str | Path, settings: Settings, mode: str) -> Assist
 
 def default_out_dir(now: datetime | None = None) -> Path:
     return Path("runs") / (now or datetime.now(UTC)).strftime("eval-%Y%m%dT%H%M%SZ")
+
+
+def default_gold(root: Path) -> Path | None:
+    """The gold file a folder has without one given: the repo's own, for the repo's seeds."""
+    if DEFAULT_GOLD.exists() and root.resolve() == REPO_SEEDS.resolve():
+        return DEFAULT_GOLD
+    return None
+
+
+def gate_for(gold_path: str | Path) -> str | None:
+    """The thresholds table that gates ``gold_path``, if it is one of the project's sets."""
+    return GATES.get(Path(gold_path).resolve())
 
 
 def load_thresholds(pyproject: str | Path | None = None, table: str = "eval") -> dict[str, float]:
@@ -71,33 +105,32 @@ def load_thresholds(pyproject: str | Path | None = None, table: str = "eval") ->
 
 
 def ask_all(
-    assistant: Assistant, items: Sequence[GoldItem], progress: bool = False
+    assistant: Assistant, items: Sequence[GoldItem], progress: bool = False, retrieve: bool = True
 ) -> list[EvalRow]:
+    """Ask every item; ``retrieve`` also records the top passages for the retrieval figures."""
     rows = []
     for item in tqdm(items, desc="eval", unit="q", disable=not progress):
         t0 = time.perf_counter()
         answer = assistant.ask(item.question, history=item.history)
         latency_ms = (time.perf_counter() - t0) * 1000
-        retrieved = assistant.retrieve(answer.searched, RETRIEVAL_DEPTH)
+        retrieved = assistant.retrieve(answer.searched, RETRIEVAL_DEPTH) if retrieve else []
         rows.append(EvalRow(item, answer, latency_ms, tuple(retrieved)))
     return rows
 
 
-def threshold_curve(
-    assistant: Assistant, items: Sequence[GoldItem], out: Path, progress: bool = False
-) -> list[Path]:
-    """Ask again with abstention off, and draw what each threshold would do."""
-    current = assistant.settings.abstain_below
+def best_answers(assistant: Assistant, items: Sequence[GoldItem], progress: bool) -> list[Answer]:
+    """Each item asked again with every threshold off: its best span, whatever the tier."""
     unthresholded = Assistant.open(
-        assistant.root, assistant.settings.replace(abstain_below=0.0), embedder=assistant.embedder
+        assistant.root,
+        assistant.settings.replace(abstain_below=0.0, floor=0.0),
+        embedder=assistant.embedder,
     )
-    scores = [score_row(row) for row in ask_all(unthresholded, items, progress)]
-    return write_curve(abstention_curve(scores), current, out)
+    return [row.answer for row in ask_all(unthresholded, items, progress, retrieve=False)]
 
 
 def run_eval(
     gold_path: str | Path = DEFAULT_GOLD,
-    sources: str | Path = "seeds",
+    sources: str | Path | None = None,
     mode: str = "extractive",
     out_dir: str | Path | None = None,
     settings: Settings | None = None,
@@ -110,9 +143,12 @@ def run_eval(
     """Score the assistant on a gold set and write report.json, report.md and metrics.png.
 
     ``out_dir`` defaults to ``runs/eval-<UTC time>``; the files are also copied to a
-    ``latest`` folder next to it. ``thresholds`` default to ``[tool.qa.eval]``.
-    ``assistant``, when given, is used as is (``sources`` and ``settings`` are then unused).
-    ``curve`` adds the abstention threshold curve (extractive mode; a second pass).
+    ``latest`` folder next to it. ``thresholds`` default to the table that gates the gold
+    file (:func:`gate_for`), none for a file that is not the project's.
+    ``assistant``, when given, is used as is (``sources`` and ``settings`` are then unused;
+    ``sources`` defaults to the settings' folder). ``curve`` (extractive mode) asks every
+    item a second time with the thresholds off: the best span whatever the tier (the
+    ``best_span_right`` ceiling) and the abstention threshold curve come from those answers.
     """
     if mode not in MODES:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
@@ -126,23 +162,32 @@ def run_eval(
             f"{gold_path} cites sources {assistant.root} does not hold: {', '.join(unknown[:3])}"
         )
     rows = ask_all(assistant, items, progress)
-    thresholds = load_thresholds() if thresholds is None else dict(thresholds)
-    report = aggregate([score_row(row) for row in rows])
+    second_pass = curve and mode == "extractive"
+    if second_pass:
+        best = best_answers(assistant, items, progress)
+        rows = [replace(row, best=answer) for row, answer in zip(rows, best, strict=True)]
+    if thresholds is None:
+        table = gate_for(gold_path)
+        thresholds = load_thresholds(table=table) if table else {}
+    report = aggregate(rows)
     report = replace(
         report,
         thresholds=thresholds,
         shortfalls=check_thresholds(report.overall, thresholds),
         info={
             "gold": str(gold_path),
-            "sources": str(assistant.root),
+            "sources": str(assistant.root.resolve()),
             "mode": mode,
+            "floor": assistant.floor.describe(),
             "started": started.isoformat(timespec="seconds"),
         },
     )
     out = Path(out_dir) if out_dir is not None else default_out_dir(started)
     written = write_report(report, out)
-    if curve and mode == "extractive":
-        written += threshold_curve(assistant, items, out, progress)
+    if second_pass:
+        unthresholded = [score_row(replace(r, answer=r.best)) for r in rows if r.best]
+        current = assistant.settings.abstain_below
+        written += write_curve(abstention_curve(unthresholded), current, out)
     latest = out.parent / "latest"
     if out.resolve() != latest.resolve():
         latest.mkdir(parents=True, exist_ok=True)

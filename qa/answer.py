@@ -1,9 +1,10 @@
 """Answer: the reader's best span across the retrieved passages, cited by the sentence holding it.
 
 The reader (:mod:`qa.read`) proposes each passage's best span and how far it beats "no
-answer". The answer is the best span overall, or "The sources don't say." when even that
-one falls short of the calibrated threshold. Another source is cited beside it when the
-reader finds the same answer there (``agree``), and shown with its own answer when the
+answer". The answer is the best span overall, in a tier: confident at the reader's
+calibrated threshold or above; tentative below it but above the floor calibrated on the
+user's folder (:mod:`qa.floor`); else nothing found. Another source is cited beside it when
+the reader finds the same answer there (``agree``), and shown with its own answer when the
 reader is confident of a different one there (``differ``).
 """
 
@@ -17,9 +18,11 @@ from typing import Protocol
 
 from qa.read import Reader, Reading
 from qa.text import Span, content_terms, sentence_spans
-from qa.types import Citation, Passage
+from qa.types import Citation, Passage, Tier
 
-NOT_IN_SOURCES = "The sources don't say."
+#: What is said when nothing clears the floor. Not "the sources don't say": the closest
+#: passages shown with it may answer in words the reader did not recognise.
+NOT_FOUND = "No answer I can stand behind."
 #: Confidence at the reader's calibrated threshold: a different answer in another source is
 #: shown as a differing account only when the reader would give it on its own.
 CALIBRATED = 0.5
@@ -31,12 +34,16 @@ class Draft:
 
     text: str
     citations: tuple[Citation, ...]
-    abstained: bool
+    tier: Tier
     confidence: float = 0.0
     agreement: str = ""
     answering: tuple[tuple[str, Span], ...] = ()
-    """Sentences holding a span the reader is confident answers the question: what an LLM's
-    sentence must rest on to count as an answer, not just be true."""
+    """Sentences holding a span the reader finds answers the question, in the answer's tier:
+    what an LLM's sentence must rest on to count as an answer, not just be true."""
+
+    @property
+    def abstained(self) -> bool:
+        return self.tier == "not_found"
 
 
 class Answerer(Protocol):
@@ -71,28 +78,41 @@ def accounts(answers: Sequence[str]) -> str:
 
 
 class ReaderAnswerer:
-    def __init__(self, texts: Mapping[str, str], reader: Reader, abstain_below: float) -> None:
+    """``abstain_below`` is the confidence where confident answers begin, ``floor`` the one
+    where tentative ones do (no tentative tier when it is not below ``abstain_below``)."""
+
+    def __init__(
+        self, texts: Mapping[str, str], reader: Reader, abstain_below: float, floor: float
+    ) -> None:
         self._texts = texts
         self._reader = reader
-        self._abstain_below = abstain_below
+        self.abstain_below = abstain_below
+        self.floor = floor
         self._sentences = cache(lambda source: sentence_spans(texts[source]))
+
+    def tier(self, confidence: float) -> Tier:
+        if confidence >= self.abstain_below:
+            return "confident"
+        return "tentative" if confidence >= self.floor else "not_found"
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         found = self.find(question, passages)
         best = found[0] if found else None
-        if best is None or best.confidence < self._abstain_below:
-            return Draft(NOT_IN_SOURCES, (), True, best.confidence if best else 0.0)
-        confident = [f for f in found if f.confidence >= self._abstain_below]
+        tier = self.tier(best.confidence) if best else "not_found"
+        if best is None or tier == "not_found":
+            return Draft(NOT_FOUND, (), "not_found", best.confidence if best else 0.0)
+        bar = self.abstain_below if tier == "confident" else self.floor
+        candidates = [f for f in found if f.confidence >= bar]
         answer = self._quote(best.source, best.span)
         agreeing: dict[str, Found] = {}
         differing: dict[str, Found] = {}
-        for f in confident:
+        for f in candidates:
             if f.source == best.source or f.source in agreeing:
                 continue
             if same_answer(answer, self._quote(f.source, f.span)):
                 agreeing[f.source] = f
                 differing.pop(f.source, None)
-            elif f.confidence >= max(CALIBRATED, self._abstain_below):
+            elif f.confidence >= max(CALIBRATED, self.abstain_below):
                 differing.setdefault(f.source, f)
         cited = [best, *agreeing.values(), *differing.values()]
         if differing:
@@ -103,10 +123,10 @@ class ReaderAnswerer:
         return Draft(
             text,
             tuple(self._cite(f) for f in cited),
-            False,
+            tier,
             best.confidence,
             agreement,
-            tuple(dict.fromkeys((f.source, f.sentence) for f in confident)),
+            tuple(dict.fromkeys((f.source, f.sentence) for f in candidates)),
         )
 
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:

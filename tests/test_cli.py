@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ANSWER_MORE, REPO
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
 
 def qa(*args: str, index: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_ABSTAIN_BELOW": str(ANSWER_MORE)}
+    env = {**os.environ, "QA_INDEX_DIR": str(index)}
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args],
         cwd=cwd,
@@ -50,7 +50,7 @@ def test_an_ask_over_an_unchanged_index_ends_at_once_with_its_whole_answer(
         "import atexit, sys; atexit.register(print, 'TORN-DOWN', file=sys.stderr); "
         f"sys.argv = ['qa', 'ask', {question!r}, '--json']; import qa.cli; qa.cli.run()"
     )
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path), "QA_ABSTAIN_BELOW": str(ANSWER_MORE)}
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path)}
     runs = [
         subprocess.run(
             [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True
@@ -109,7 +109,8 @@ def loaded_by(argv: list[str], index: Path, heavy: tuple[str, ...]) -> list[str]
 
 
 def test_help_loads_no_library_of_any_size(tmp_path: Path) -> None:
-    heavy = (*NEVER_FOR_ASKING, "chromadb", "onnxruntime", "numpy", "eval")
+    """numpy aside: ``qa`` imports its public API plainly, and that API's types use it."""
+    heavy = (*NEVER_FOR_ASKING, "chromadb", "onnxruntime", "eval")
     assert loaded_by(["--help"], tmp_path, heavy) == []
 
 
@@ -136,3 +137,29 @@ def test_errors_are_one_line_with_exit_code_2(
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("qa: error:") and message in lines[-1]
     assert "Traceback" not in done.stderr
+
+
+def test_the_folder_indexed_last_is_the_one_asked_until_another_is_indexed(
+    tmp_path: Path,
+) -> None:
+    other = tmp_path / "handbook"
+    other.mkdir()
+    (other / "leave.md").write_text(
+        "# Leave\n\nStaff at Harrowgate Works get 31 days of paid leave a year.\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "index"
+    done = qa("index", str(other), "--quiet", index=index)
+    assert done.returncode == 0, done.stderr
+    assert f"indexed {other}" in done.stdout and "floor:" in done.stdout
+    asked = qa("ask", "How many days of paid leave do staff get?", "--json", index=index)
+    data = json.loads(asked.stdout)
+    assert data["sources"] == str(other.resolve())
+    assert "31" in data["answer"] and data["citations"][0]["source"] == "handbook/leave.md"
+    # --sources overrides the remembered folder for one command, and leaves it remembered.
+    seeds = qa(
+        "ask", "How long do the mines stay active?", "--json", "--sources", "seeds", index=index
+    )
+    assert json.loads(seeds.stdout)["sources"] == str((REPO / "seeds").resolve())
+    again = qa("ask", "How many days of paid leave do staff get?", index=index)
+    assert f"(from {other.resolve()})" in again.stdout and "31" in again.stdout

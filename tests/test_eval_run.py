@@ -16,9 +16,11 @@ from eval.metrics import RETRIEVAL_DEPTH, load_gold, metric_names
 from eval.report import compare_runs, compare_table, load_overall
 from eval.run import DEFAULT_GOLD, load_thresholds, run_eval
 from index.embed import OnnxEmbedder
+from qa.answer import NOT_FOUND
 from qa.assistant import Assistant
-from qa.cli import common_options
 from qa.errors import ConfigError, SourcesError
+from qa.floor import Floor
+from qa.options import common_options
 from qa.settings import Settings
 from qa.types import Answer, Citation, Passage
 
@@ -58,6 +60,7 @@ class StubAssistant:
     """Answers from a table: the pipeline around ask() is tested without any model."""
 
     root = Path("seeds")
+    floor = Floor(0.0, 0, "stub")
 
     def __init__(self, answers: Mapping[str, Answer]) -> None:
         self.answers = answers
@@ -105,9 +108,9 @@ def stub_assistant() -> StubAssistant:
     battery = Citation.from_text(SOURCE, TEXT, 14, 40)  # "the mines run on a battery"
     return StubAssistant(
         {
-            "What powers the mines?": Answer(battery.quote, (battery,), False, "q", "q"),
-            "Who reported it?": Answer("Nothing else.", (), False, "q", "q"),
-            "How many mines?": Answer("The sources don't say.", (), True, "q", "q"),
+            "What powers the mines?": Answer(battery.quote, (battery,), "confident", "q", "q"),
+            "Who reported it?": Answer("Nothing else.", (), "confident", "q", "q"),
+            "How many mines?": Answer(NOT_FOUND, (), "not_found", "q", "q"),
         }
     )
 
@@ -207,7 +210,7 @@ def eval_parser() -> argparse.ArgumentParser:
 def test_cli_flags() -> None:
     args = eval_parser().parse_args(["eval", "--mode", "llm", "--compare", "runs/a"])
     assert (args.gold, args.mode, args.out, args.compare) == (
-        DEFAULT_GOLD,
+        None,
         "llm",
         None,
         Path("runs/a"),
@@ -276,7 +279,7 @@ def test_eval_against_the_real_seeds(
     monkeypatch.setattr(eval.run, "PYPROJECT", pyproject)
     second = tmp_path / "runs" / "second"
     flags = {"--gold": gold, "--sources": SEEDS, "--index-dir": tmp_path / "idx"}
-    flags |= {"--out": second, "--compare": first}
+    flags |= {"--out": second, "--compare": first, "--gate": "eval"}
     args = eval_parser().parse_args(["eval", *(str(x) for kv in flags.items() for x in kv)])
     assert args.func(args) == 1
     printed = capsys.readouterr().out

@@ -34,8 +34,9 @@ from eval.metrics import (
     summarize,
     token_f1,
 )
+from qa.answer import NOT_FOUND
 from qa.errors import ConfigError
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Passage, Tier
 
 A, B = "seeds/a.txt", "seeds/b.txt"
 
@@ -72,13 +73,13 @@ def unanswerable(id: str, category: str) -> GoldItem:
 def said(
     text: str,
     citations: Sequence[Citation] = (),
-    abstained: bool = False,
+    tier: Tier = "confident",
     passages: Sequence[Passage] = (),
 ) -> Answer:
-    return Answer(text, tuple(citations), abstained, "q?", "q?", tuple(passages))
+    return Answer(text, tuple(citations), tier, "q?", "q?", tuple(passages))
 
 
-ABSTAIN = said("The sources don't say.", abstained=True)
+ABSTAIN = said(NOT_FOUND, tier="not_found")
 
 
 class TestAnswerCorrectness:
@@ -111,10 +112,10 @@ class TestAnswerCorrectness:
         assert containment("an electric fuse", ["battery", "electric fuse"]) == 1.0
 
     def test_abstaining_is_never_a_correct_answer(self) -> None:
-        abstained = said("battery", abstained=True)
+        abstained = said("battery", tier="not_found")
         score = score_row(EvalRow(gold(), abstained, 5.0))
         assert (score.exact_match, score.token_f1, score.containment) == (0.0, 0.0, 0.0)
-        assert score.problems()[0].startswith("abstained, but the sources answer it")
+        assert score.problems()[0].startswith("not found, but the sources answer it")
         answered = score_row(EvalRow(gold(), said("A battery."), 5.0))
         assert (answered.exact_match, answered.token_f1, answered.containment) == (1.0, 1.0, 1.0)
 
@@ -239,7 +240,7 @@ class TestAggregation:
             EvalRow(gold("w1", "who"), said("the battery"), 20),
             EvalRow(unanswerable("u1", "unanswerable-off-topic"), ABSTAIN, 40),
         ]
-        report = aggregate([score_row(r) for r in rows])
+        report = aggregate(rows)
         assert list(report.by_category) == ["fact", "unanswerable-off-topic", "who"]
         fact, who = report.by_category["fact"], report.by_category["who"]
         assert (fact.items, fact.answerable, fact.answer_containment) == (2, 2, 0.5)
@@ -252,7 +253,7 @@ class TestAggregation:
         assert [s.item.id for s in report.worst(2)] == ["f2", "w1"]
 
     def test_nan_becomes_null_in_json(self) -> None:
-        report = aggregate([score_row(EvalRow(gold(), ABSTAIN, 1.0))])
+        report = aggregate([EvalRow(gold(), ABSTAIN, 1.0)])
         data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
         assert data["overall"]["citation_precision"] is None
         assert data["overall"]["citation_recall"] == 0.0

@@ -111,11 +111,14 @@ def test_qa_eval_squad_scores_the_whole_pipeline(
 ) -> None:
     code = main(["eval", "--squad", str(squad_file), "--out", str(tmp_path / "run")])
     out = capsys.readouterr().out
-    assert "SQuAD 2.0: EM=" in out and "NoAns accuracy=" in out
+    assert "strict/lenient: " in out and "NoAns=" in out
     report = json.loads((tmp_path / "run" / "report.json").read_text())
-    assert report["overall"]["items"] == 4
-    assert 0.0 <= report["overall"]["squad_f1"] <= 1.0
-    assert code in (0, 1)
+    assert report["overall"]["items"] == report["lenient"]["items"] == 4
+    items = {i["id"]: i for i in report["items"]}
+    assert "Ilse Varga" in items["q1"]["answer"] and items["q1"]["tier"] != "not_found"
+    strict = [i["tier"] != "confident" for i in items.values() if not i["answerable"]]
+    assert report["overall"]["abstention_recall"] == sum(strict) / len(strict)
+    assert code == (0 if not report["shortfalls"] else 1)
     assert main(["eval", "--articles", "2"]) == 2
 
 
