@@ -1,11 +1,9 @@
-"""The ``qa eval`` subcommand; ``qa/cli.py`` mounts it with :func:`add_eval_command`."""
+"""The ``qa eval`` subcommand: ``qa/cli.py`` makes it, :func:`add_eval_options` fills it."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from eval.metrics import load_gold
 from eval.off_topic import ask_off_topic, off_topic_questions
@@ -37,13 +35,8 @@ def gold_for(sources: Path) -> Path:
     return gold
 
 
-def add_eval_command(subparsers: Any, parents: Sequence[argparse.ArgumentParser]) -> None:
-    """Add ``eval`` to ``qa``'s subcommands; ``parents`` carry the shared source/index flags."""
-    p = subparsers.add_parser(
-        "eval",
-        parents=list(parents),
-        help="score answers on the gold set; exit 1 when a threshold is missed",
-    )
+def add_eval_options(p: argparse.ArgumentParser) -> None:
+    """``eval``'s own options, on the subcommand ``qa`` made with the shared flags."""
     p.add_argument(
         "--gold",
         type=Path,

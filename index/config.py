@@ -20,10 +20,13 @@ class IndexConfig(Protocol):
         """``http://host:port`` of a Chroma server; empty: the embedded store."""
 
     @property
-    def chunk_size(self) -> int: ...
+    def chunk_size(self) -> int:
+        """Tokens per chunk; the index is rebuilt when it changes."""
 
     @property
-    def chunk_overlap(self) -> int: ...
+    def chunk_overlap(self) -> int:
+        """Tokens two neighbouring chunks share."""
 
     @property
-    def max_file_mb(self) -> float: ...
+    def max_file_mb(self) -> float:
+        """Larger files are skipped with their reason, never read."""

@@ -131,15 +131,16 @@ def build_parser(mount_eval: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("llm-model", help="print the packaged GGUF's path: --llm gguf:PATH")
     p.set_defaults(func=cmd_llm_model)
 
-    from ui.serve import add_serve_command
+    from ui.serve import add_serve_options
 
+    about = "score answers on the gold set; exit 1 when a threshold is missed"
+    p = sub.add_parser("eval", parents=[common], help=about)
     if mount_eval:
-        from eval.cli import add_eval_command
+        from eval.cli import add_eval_options
 
-        add_eval_command(sub, [common])
-    else:
-        sub.add_parser("eval", help="score answers on the gold set (options: qa eval -h)")
-    add_serve_command(sub, [common])
+        add_eval_options(p)
+    about = "serve the chat page (Gradio); QA_AUTH=user:password turns on a login"
+    add_serve_options(sub.add_parser("serve", parents=[common], help=about))
     return parser
 
 

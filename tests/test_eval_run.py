@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 
 import eval.run
-from eval.cli import add_eval_command
+from eval.cli import add_eval_options
 from eval.metrics import RETRIEVAL_DEPTH, load_gold, metric_names
 from eval.report import compare_runs, compare_table, load_overall
 from eval.run import DEFAULT_GOLD, load_thresholds, run_eval
@@ -203,7 +203,8 @@ def test_compare_shows_both_runs_and_the_change(tmp_path: Path) -> None:
 def eval_parser() -> argparse.ArgumentParser:
     """The parser qa/cli.py builds: the shared flags come in as parents."""
     parser = argparse.ArgumentParser(prog="qa")
-    add_eval_command(parser.add_subparsers(dest="command", required=True), [common_options()])
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_eval_options(sub.add_parser("eval", parents=[common_options()]))
     return parser
 
 

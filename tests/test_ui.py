@@ -45,7 +45,7 @@ from tests.conftest_ui import (
     shows_text,
 )
 from ui import render
-from ui.serve import add_serve_command, check_port, cmd_serve, is_loopback, parse_auth
+from ui.serve import add_serve_options, check_port, cmd_serve, is_loopback, parse_auth
 
 #: A 1×1 PNG, standing in for the chart an eval run draws.
 PIXEL_PNG = base64.b64decode(
@@ -181,7 +181,9 @@ class TestServeCommand:
         parser = argparse.ArgumentParser()
         common = argparse.ArgumentParser(add_help=False)
         common.add_argument("--sources", default="seeds")
-        add_serve_command(parser.add_subparsers(dest="command"), [common])
+        add_serve_options(
+            parser.add_subparsers(dest="command").add_parser("serve", parents=[common])
+        )
         args = parser.parse_args(["serve"])
         assert (args.host, args.port, args.sources, args.open) == (
             "127.0.0.1",
@@ -197,7 +199,7 @@ class TestServeCommand:
 
     def test_a_missing_gold_file_fails_before_the_slow_start(self, tmp_path: Path) -> None:
         parser = argparse.ArgumentParser()
-        add_serve_command(parser.add_subparsers(dest="command"), [])
+        add_serve_options(parser.add_subparsers(dest="command").add_parser("serve"))
         missing = tmp_path / "gold.jsonl"
         args = parser.parse_args(["serve", "--port", str(free_port()), "--gold", str(missing)])
         with pytest.raises(ConfigError, match=f"^--gold {re.escape(str(missing))}: no such file$"):

@@ -1,4 +1,4 @@
-"""The ``qa serve`` subcommand; ``qa/cli.py`` mounts it with :func:`add_serve_command`.
+"""The ``qa serve`` subcommand: ``qa/cli.py`` makes it, :func:`add_serve_options` fills it.
 
 Gradio is imported only when the command runs, so the rest of ``qa`` starts fast.
 """
@@ -10,9 +10,7 @@ import ipaddress
 import os
 import socket
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from qa.errors import ConfigError
 from qa.options import assistant_from_args
@@ -21,13 +19,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 
 
-def add_serve_command(subparsers: Any, parents: Sequence[argparse.ArgumentParser]) -> None:
-    """Add ``serve`` to ``qa``'s subcommands; ``parents`` carry the shared source/index flags."""
-    p = subparsers.add_parser(
-        "serve",
-        parents=list(parents),
-        help="serve the chat page (Gradio); QA_AUTH=user:password turns on a login",
-    )
+def add_serve_options(p: argparse.ArgumentParser) -> None:
+    """``serve``'s own options, on the subcommand ``qa`` made with the shared flags."""
     p.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST})"
     )
