@@ -368,6 +368,7 @@ def scale_report(squad: Path, reuse_index: bool) -> str:
         ["-m", "qa.cli", "ask", "--json", questions[0], "--sources", folder, "--index-dir", index]
     )
     p50, p95 = percentiles(timed([lambda q=q: assistant.ask(q) for q in questions]))
+    edit = edit_one_article(folder, index)
     lines = [
         *header(f"`qa` at scale: {len(list(folder.glob('*.txt')))} SQuAD articles"),
         "| figure | value |",
@@ -381,9 +382,46 @@ def scale_report(squad: Path, reuse_index: bool) -> str:
         f"{p95 * 1000:.0f} ms |",
         f"| peak memory of a cold ask | {cold_mb:.0f} MB |",
         f"| peak memory of `qa index` | {index_mb} |",
+        f"| one article edited: files re-embedded on the next open | {edit.updated} |",
+        f"| that open, floor measured again included | {edit.open_s:.1f} s |",
+        f"| answer to a question about the edit, before / after | {edit.before!r} / "
+        f"{edit.after!r} |",
         "",
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Edit:
+    updated: str
+    open_s: float
+    before: str
+    after: str
+
+
+EDIT_QUESTION = "Who restored the observatory at Harrowgate in 2031?"
+EDIT_FACT = "The observatory at Harrowgate was restored in 2031 by the engineer Ilse Varga."
+
+
+def edit_one_article(folder: Path, index: Path) -> Edit:
+    """Add one sentence to one article, open the index again, and ask about it; the article
+    is put back as it was afterwards (the next open re-embeds it again)."""
+    from qa import Assistant, Settings
+
+    settings = Settings(index_dir=index)
+    before = Assistant.open(folder, settings).ask(EDIT_QUESTION).text
+    article = sorted(folder.glob("*.txt"))[0]
+    original = article.read_text(encoding="utf-8")
+    try:
+        article.write_text(original + EDIT_FACT + "\n", encoding="utf-8")
+        t0 = time.perf_counter()
+        edited = Assistant.open(folder, settings)
+        open_s = time.perf_counter() - t0
+        after = edited.ask(EDIT_QUESTION).text
+        updated = ", ".join(edited.report.updated) or "none"
+    finally:
+        article.write_text(original, encoding="utf-8")
+    return Edit(updated, open_s, before, after)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
