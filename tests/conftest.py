@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -22,6 +24,27 @@ SEEDS = REPO / "seeds"
 #: rendering): abstain only where the reader is sure there is no answer. The default (0.5,
 #: the calibrated threshold) is tested by the abstention tests and the eval gates.
 ANSWER_MORE = 0.0005
+
+
+def run_qa(
+    *args: str, index: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``qa`` as a user runs it: a fresh process from the repo, no stdin, its output kept.
+
+    ``index`` is its QA_INDEX_DIR; ``env`` replaces the environment (default: this one's).
+    """
+    environ = dict(os.environ if env is None else env)
+    if index is not None:
+        environ["QA_INDEX_DIR"] = str(index)
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

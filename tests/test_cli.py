@@ -10,22 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_qa
 
 pytestmark = pytest.mark.slow
 
 
-def qa(*args: str, index: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_INDEX_DIR": str(index)}
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+def qa(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
+    return run_qa(*args, index=index)
 
 
 def test_ask_json_prints_exactly_one_object(tmp_path: Path) -> None:

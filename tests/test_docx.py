@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from index.embed import OnnxEmbedder
 from qa import Assistant, Settings
-from tests.conftest import REPO
+from tests.conftest import run_qa
 from tests.test_load import docx_bytes
 
 pytestmark = pytest.mark.slow
@@ -59,16 +56,7 @@ def test_a_docx_fact_is_answered_with_exact_citations(
 
 def test_qa_index_skips_a_broken_docx_with_its_reason(folder: Path, tmp_path: Path) -> None:
     (folder / "broken.docx").write_bytes(b"this was never a Word file")
-    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
-    done = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "index", str(folder), "--quiet"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_qa("index", str(folder), "--quiet", index=tmp_path / "index")
     assert done.returncode == 0, done.stderr
     assert (
         "qa: warning: skipped broken.docx: broken.docx: not a readable .docx (not a zip archive)"

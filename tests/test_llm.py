@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import threading
 import urllib.request
@@ -52,7 +51,7 @@ from qa.llm import (
 from qa.text import sentence_spans
 from qa.types import Passage
 from qa.verify import check_answer
-from tests.conftest import ANSWER_MORE, REPO, SEEDS, serving
+from tests.conftest import ANSWER_MORE, SEEDS, run_qa, serving
 from tests.conftest_ui import free_port
 
 MODEL_CACHE = Path.home() / ".cache" / "qa-test-models"
@@ -357,14 +356,7 @@ def test_llm_model_names_the_install_command_when_the_package_is_missing(
 
 @pytest.mark.slow
 def test_llm_model_prints_the_packaged_gguf() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "llm-model"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_qa("llm-model")
     assert done.returncode == 0, done.stderr
     path = Path(done.stdout.strip())
     assert done.stdout == f"{path}\n" and path.suffix == ".gguf" and path.is_file()

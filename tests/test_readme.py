@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from qa.cli import build_parser
-from tests.conftest import REPO
+from tests.conftest import REPO, run_qa
 
 README = REPO / "README.md"
 
@@ -44,18 +44,10 @@ def test_every_qa_command_in_the_readme_is_one_qa_accepts(argv: list[str]) -> No
 @pytest.mark.slow
 def test_the_readme_use_block_runs_as_written(tmp_path: Path) -> None:
     """`qa index seeds/` then the README's `qa ask … --json`, in a clone's layout."""
-    env = {"QA_INDEX_DIR": str(tmp_path / "index"), "PATH": str(Path(sys.executable).parent)}
+    env = {"PATH": str(Path(sys.executable).parent)}  # nothing but what a new shell has
 
     def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "qa.cli", *argv],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-        )
+        return run_qa(*argv, index=tmp_path / "index", env=env)
 
     commands = readme_commands()
     index = next(a for a in commands if a[0] == "index")
