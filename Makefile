@@ -3,6 +3,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 QA      := $(VENV)/bin/qa
 SOURCES ?= seeds
+PORT    ?= 7860
 # Two installs, each with its stamp: what the chat needs, and that plus the LLM extra
 # (llama.cpp built from source, minutes of compiling) for the tests.
 STAMP      := $(VENV)/.installed-run
@@ -39,7 +40,7 @@ index: install
 	$(QA) index $(SOURCES)
 
 run: index
-	$(QA) serve --sources $(SOURCES) --open
+	$(QA) serve --sources $(SOURCES) --port $(PORT) --open
 
 chat: install
 	$(QA) chat --sources $(SOURCES)

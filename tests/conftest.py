@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -66,11 +67,20 @@ def answers(url: str) -> bool:
 
 @contextmanager
 def serving(
-    command: Sequence[str | Path], ready_url: str, timeout: float, log: Path
+    command: Sequence[str | Path],
+    ready_url: str,
+    timeout: float,
+    log: Path,
+    env: dict[str, str] | None = None,
 ) -> Iterator[None]:
-    """Run a server process until the block ends; the block starts once ``ready_url`` answers."""
+    """Run a server process until the block ends; the block starts once ``ready_url`` answers.
+
+    The process leads a group of its own, so whatever it starts (make's children) ends too.
+    """
     with log.open("wb") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + timeout
         while not answers(ready_url):
@@ -79,11 +89,11 @@ def serving(
             time.sleep(0.3)
         yield
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
 

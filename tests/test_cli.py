@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_qa
+from tests.conftest import REPO, run_qa, serving
+from tests.conftest_ui import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -154,3 +156,24 @@ def test_the_folder_indexed_last_is_the_one_asked_until_another_is_indexed(
     assert json.loads(seeds.stdout)["sources"] == str((REPO / "seeds").resolve())
     again = qa("ask", "How many days of paid leave do staff get?", index=index)
     assert f"(from {other.resolve()})" in again.stdout and "31" in again.stdout
+
+
+@pytest.mark.e2e
+def test_make_run_serves_the_folder_it_is_given(tmp_path: Path) -> None:
+    """`make run SOURCES=DIR`, as the README gives it: DIR indexed, then served."""
+    folder = tmp_path / "mydocs"
+    folder.mkdir()
+    (folder / "leave.md").write_text("Staff get 31 days of paid leave a year.\n", "utf-8")
+    port = free_port()
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
+    command = ["make", "-s", "run", f"SOURCES={folder}", f"PORT={port}"]
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "make-run.log"
+    with (
+        serving(command, url, 300.0, log, env=env),
+        urllib.request.urlopen(f"{url}/config", timeout=30) as response,
+    ):
+        config = json.loads(response.read())
+    shown = [c["props"].get("value") for c in config["components"] if c["type"] == "html"]
+    header = next(v for v in shown if isinstance(v, str) and "qa-header" in v)
+    assert str(folder) in header and "1 file" in header and "extractive" in header
