@@ -116,7 +116,7 @@ class Assistant:
         parts = (self._store.content_key(), self._embedder.name, self.settings.top_k, reader.sha)
         key = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
         if self.settings.floor >= 0:
-            return Floor(self.settings.floor, 0, key)
+            return Floor(self.settings.floor, 0, key, given=True)
         path = self.settings.index_dir / f"{collection_name(self.root)}.floor.json"
         saved = load_floor(path, key)
         if saved is not None:

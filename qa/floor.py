@@ -40,8 +40,12 @@ class Floor:
     """Bank questions asked: those whose answers the folder does not hold."""
     key: str
     """The index's content key when it was measured: a changed index measures again."""
+    given: bool = False
+    """Set in the settings (``QA_FLOOR``), not measured."""
 
     def describe(self) -> str:
+        if self.given:
+            return f"tentative answers from confidence {self.confidence:.2g} (QA_FLOOR)"
         if self.questions < MIN_QUESTIONS:
             return (
                 f"no tentative answers: only {self.questions} of the off-topic questions are "

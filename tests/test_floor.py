@@ -63,7 +63,7 @@ def test_a_floor_in_the_settings_is_used_as_it_is(
     sources: Path, settings: Settings, embedder: OnnxEmbedder
 ) -> None:
     fixed = Assistant.open(sources, settings.replace(floor=0.2), embedder=embedder)
-    assert fixed.floor.confidence == 0.2
+    assert fixed.floor.confidence == 0.2 and fixed.floor.describe().endswith("(QA_FLOOR)")
     answer = fixed.ask("How many North Korean soldiers were sent?")
     assert answer.tier == ("tentative" if 0.2 <= answer.confidence < 0.5 else "not_found")
 
