@@ -13,7 +13,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +30,11 @@ RECALL_KS = (1, 3, 5)
 #: Rank within which a retrieved passage must reach gold evidence not to count as a miss.
 RETRIEVAL_DEPTH = 5
 ROLES = ("user", "assistant")
+
+
+class GoldFileError(ConfigError, ValueError):
+    """A gold file that cannot be read, or an item a metric could misread: one line for the
+    CLI and the page, a ValueError for scripts."""
 
 
 class Located(Protocol):
@@ -92,23 +97,27 @@ def load_gold(path: str | Path) -> list[GoldItem]:
     """Read a gold JSONL file, refusing any item a metric could silently misread."""
     items: list[GoldItem] = []
     seen: set[str] = set()
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not JSON: {exc.msg}") from None
-            where = f"{path}:{lineno}"
-            simple = isinstance(raw, dict) and "answers" in raw
-            item = _simple_item(raw, where, lineno) if simple else _gold_item(raw, where)
-            if item.id in seen:
-                raise ValueError(f"{path}:{lineno}: item {item.id!r}: field 'id' is not unique")
-            seen.add(item.id)
-            items.append(item)
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise GoldFileError(f"cannot read the gold file {path}: {why}") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldFileError(f"{path}:{lineno}: not JSON: {exc.msg}") from None
+        where = f"{path}:{lineno}"
+        simple = isinstance(raw, dict) and "answers" in raw
+        item = _simple_item(raw, where, lineno) if simple else _gold_item(raw, where)
+        if item.id in seen:
+            raise GoldFileError(f"{path}:{lineno}: item {item.id!r}: field 'id' is not unique")
+        seen.add(item.id)
+        items.append(item)
     if not items:
-        raise ValueError(f"{path}: no gold items")
+        raise GoldFileError(f"{path}: no gold items")
     return items
 
 
@@ -122,8 +131,8 @@ def _simple_item(raw: dict[str, Any], where: str, lineno: int) -> GoldItem:
     in the answer makes it right; empty when the sources do not say) and ``answerable``;
     optionally ``id``, ``source`` and ``genre``."""
 
-    def bad(name: str, why: str) -> ValueError:
-        return ValueError(f"{where}: field {name!r} {why}")
+    def bad(name: str, why: str) -> GoldFileError:
+        return GoldFileError(f"{where}: field {name!r} {why}")
 
     missing = sorted(SIMPLE_FIELDS - raw.keys())
     unknown = sorted(raw.keys() - SIMPLE_FIELDS - SIMPLE_OPTIONAL)
@@ -158,14 +167,14 @@ def _simple_item(raw: dict[str, Any], where: str, lineno: int) -> GoldItem:
 
 def _gold_item(raw: Any, where: str) -> GoldItem:
     if not isinstance(raw, dict):
-        raise ValueError(f"{where}: an item must be a JSON object, got {type(raw).__name__}")
+        raise GoldFileError(f"{where}: an item must be a JSON object, got {type(raw).__name__}")
     item_id = raw.get("id")
     if not isinstance(item_id, str) or not item_id.strip():
-        raise ValueError(f"{where}: field 'id' must be a non-empty string, got {item_id!r}")
+        raise GoldFileError(f"{where}: field 'id' must be a non-empty string, got {item_id!r}")
     where = f"{where}: item {item_id!r}"
 
-    def bad(name: str, why: str) -> ValueError:
-        return ValueError(f"{where}: field {name!r} {why}")
+    def bad(name: str, why: str) -> GoldFileError:
+        return GoldFileError(f"{where}: field {name!r} {why}")
 
     missing, unknown = sorted(_GOLD_FIELDS - raw.keys()), sorted(raw.keys() - _GOLD_FIELDS)
     if missing:
@@ -218,7 +227,13 @@ def _gold_item(raw: Any, where: str) -> GoldItem:
     )
 
 
-def _evidence(raw: Any, name: str, bad: Callable[[str, str], ValueError]) -> Evidence:
+def missing_sources(items: Iterable[GoldItem], texts: Collection[str]) -> list[str]:
+    """The sources the items' evidence cites that ``texts`` (a folder's, by name) lacks: a
+    gold file written for another folder."""
+    return sorted({e.source for item in items for e in item.evidence} - set(texts))
+
+
+def _evidence(raw: Any, name: str, bad: Callable[[str, str], GoldFileError]) -> Evidence:
     if not isinstance(raw, dict) or raw.keys() != {"source", "start", "end", "quote"}:
         raise bad(name, "must hold exactly source, start, end and quote")
     source, start, end, quote = raw["source"], raw["start"], raw["end"], raw["quote"]

@@ -22,6 +22,7 @@ from eval.metrics import (
     aggregate,
     check_thresholds,
     load_gold,
+    missing_sources,
     score_row,
     threshold_metric,
 )
@@ -156,7 +157,7 @@ def run_eval(
     items = load_gold(gold_path)
     if assistant is None:
         assistant = open_assistant(sources, settings or Settings.from_env(), mode)
-    unknown = sorted({e.source for i in items for e in i.evidence} - set(assistant.texts))
+    unknown = missing_sources(items, assistant.texts)
     if unknown:
         raise SourcesError(
             f"{gold_path} cites sources {assistant.root} does not hold: {', '.join(unknown[:3])}"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from eval.metrics import GoldItem, containment, load_gold
+from eval.metrics import GoldFileError, GoldItem, containment, load_gold, missing_sources
 from qa.assistant import Assistant
 from qa.errors import ConfigError, QAError
 from qa.settings import Settings
@@ -47,12 +47,9 @@ def read_gold(path: str | Path, assistant: Assistant, name: str = "") -> list[Go
     shown = name or str(path)
     try:
         items = load_gold(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot read the gold file {shown}: {exc.strerror or exc}") from None
-    except (ValueError, ConfigError) as exc:
+    except GoldFileError as exc:
         raise ConfigError(str(exc).replace(str(path), shown)) from None
-    cited = {e.source for item in items for e in item.evidence}
-    unknown = sorted(cited - set(assistant.texts))
+    unknown = missing_sources(items, assistant.texts)
     if unknown:
         raise ConfigError(
             f"{shown} is for another folder: it cites {', '.join(unknown[:3])}, "
