@@ -13,11 +13,11 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from index.errors import SourceFileError, SourcesError
+from index.view import FileSpan, ReadingView, reading_view
 
 if TYPE_CHECKING:
     from docx.table import Table
@@ -205,6 +205,16 @@ class SourceTexts(Mapping[str, str]):
     def __contains__(self, name: object) -> bool:
         return name in self._texts  # Mapping's own would read the file
 
+    def in_file(self, name: str, start: int, end: int) -> FileSpan:
+        """Where ``self[name][start:end]`` stands in the file's own text (raw Markdown or
+        HTML, say): the file is read again, and must still read as it was indexed."""
+        view = read_view(self._root / name[len(self._prefix) :], self._max_bytes)
+        if view.text != self[name]:
+            raise SourceFileError(
+                f"{name} changed after it was indexed; index the folder again to ask about it"
+            )
+        return view.file_span(start, end)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._texts)
 
@@ -213,7 +223,12 @@ class SourceTexts(Mapping[str, str]):
 
 
 def read_text(path: Path, max_bytes: int) -> str:
-    """The text of one file, as every offset into it is counted."""
+    """The text of one file as its reader sees it, as every offset into it is counted."""
+    return read_view(path, max_bytes).text
+
+
+def read_view(path: Path, max_bytes: int) -> ReadingView:
+    """One file's reading view (:mod:`index.view`), with the map back into its own text."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -230,11 +245,10 @@ def read_text(path: Path, max_bytes: int) -> str:
         text = _docx_text(path.name, data)
     else:
         text = _decode(path.name, data)
-        if suffix in HTML_SUFFIXES:
-            text = html_to_text(text)
-    if not text.strip():
+    view = reading_view(suffix, text)
+    if not view.text.strip():
         raise SourceFileError(f"{path.name}: has no text")
-    return text
+    return view
 
 
 def _decode(name: str, data: bytes) -> str:
@@ -314,62 +328,3 @@ def _docx_lines(container: _Blocks) -> Iterator[str]:
                 yield "\t".join(" ".join(" ".join(_docx_lines(c)).split()) for c in distinct)
         else:
             yield " ".join(block.text.split())
-
-
-class _TextExtractor(HTMLParser):
-    _SKIP = frozenset({"script", "style", "head", "noscript", "template"})
-    _BLOCK = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "tr",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "section",
-            "article",
-            "blockquote",
-            "pre",
-            "table",
-            "ul",
-            "ol",
-            "title",
-            "header",
-            "footer",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block per line."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    return "\n".join(line for line in lines if line)

@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 1
+SCHEMA = 2  # 2: offsets count in the reading view (index/view.py)
 _PAGE = 2000
 _STATES = "files.json"
 

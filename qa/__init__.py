@@ -18,13 +18,14 @@ from qa.errors import (
     SourcesError,
 )
 from qa.settings import Settings
-from qa.types import Answer, Citation, Passage, Removed, Tier
+from qa.types import Answer, Citation, FileSpan, Passage, Removed, Tier
 
 __all__ = [
     "Answer",
     "Assistant",
     "Citation",
     "ConfigError",
+    "FileSpan",
     "IndexBusy",
     "IndexCorrupt",
     "InvalidQuestion",

@@ -24,7 +24,7 @@ from qa.retrieve import HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
 from qa.text import check_question
-from qa.types import Answer, Passage
+from qa.types import Answer, Citation, FileSpan, Passage
 
 
 def source_name(root: Path, relative: str) -> str:
@@ -145,7 +145,8 @@ class Assistant:
 
     @property
     def texts(self) -> Mapping[str, str]:
-        """Decoded text of every indexed source: the text every citation points into."""
+        """Every indexed source as its reader sees it (Markdown and HTML without their markup,
+        hard-wrapped lines joined: ``index/view.py``): the text every citation points into."""
         return self._texts
 
     def source_text(self, source: str) -> str:
@@ -153,6 +154,13 @@ class Assistant:
             return self._texts[source]
         except KeyError:
             raise SourcesError(f"no indexed source named {source!r}") from None
+
+    def file_span(self, span: Citation | Passage) -> FileSpan:
+        """Where a citation (or a passage) stands in its file's own text, markup and all: the
+        offsets and the line an editor opening the file would use."""
+        if span.source not in self._texts:
+            raise SourcesError(f"no indexed source named {span.source!r}")
+        return self._texts.in_file(span.source, span.start, span.end)
 
     def sources(self) -> list[SourceInfo]:
         """The indexed files, for a person choosing what to ask about."""

@@ -42,16 +42,35 @@ class Reading:
 def best_spans(
     start_logits: Floats,
     end_logits: Floats,
-    in_context: npt.NDArray[np.bool_],
+    may_start: npt.NDArray[np.bool_],
+    may_end: npt.NDArray[np.bool_],
+    unit: npt.NDArray[np.int64],
+    mark: npt.NDArray[np.int64],
     max_tokens: int = MAX_ANSWER_TOKENS,
 ) -> list[tuple[int, int, float]]:
-    """Per row of a batch: the highest start+end score over context spans of at most
-    ``max_tokens`` tokens, as (start token, end token, score); (0, 0, -inf) for a row that
-    holds no context. All three arrays are (windows, tokens)."""
+    """Per row of a batch: the highest start+end score over the spans of at most
+    ``max_tokens`` tokens that begin where ``may_start`` and end where ``may_end`` (both False
+    outside the passage), within one ``unit``, with their brackets and quotes paired (see
+    :func:`passage_tokens` for ``mark``), as (start token, end token, score); (0, 0, -inf) for
+    a row without such a span. All arrays are (windows, tokens)."""
     n = start_logits.shape[1]
     i, j = np.indices((n, n))
-    band = (j >= i) & (j - i < max_tokens)
-    valid = band & in_context[:, :, None] & in_context[:, None, :]
+    valid = (
+        (j >= i)
+        & (j - i < max_tokens)
+        & may_start[:, :, None]
+        & may_end[:, None, :]
+        & (unit[:, :, None] == unit[:, None, :])
+    )
+    for kind in range(1, len(_PAIRS) + 2):
+        step = np.sign(mark) * (np.abs(mark) == kind)
+        if kind > len(_PAIRS):  # a straight quote opens and closes alike: count them
+            step = np.abs(step)
+        if not step.any():
+            continue
+        count = np.concatenate([np.zeros((len(mark), 1), np.int64), step.cumsum(axis=1)], axis=1)
+        inside = count[:, None, 1:] - count[:, :-1, None]  # [row, s, e]: marks in tokens s..e
+        valid &= (inside % 2 == 0) if kind > len(_PAIRS) else (inside == 0)
     scores = np.where(valid, start_logits[:, :, None] + end_logits[:, None, :], -np.inf)
     flat = scores.reshape(len(scores), -1).argmax(axis=1)
     out = []
@@ -60,6 +79,72 @@ def best_spans(
         score = float(scores[row, s, e])
         out.append((s, e, score) if score > float("-inf") else (0, 0, score))
     return out
+
+
+#: What may stand outside an answer within its whitespace-delimited token: opening marks
+#: before it, closing marks, sentence punctuation and a possessive after it ("(10,000)."
+#: gives "10,000", "Ada's" gives "Ada").
+_OPENERS = frozenset("([{\"'“‘«<")
+_CLOSERS = frozenset(")]}\"'”’»>.,;:!?")
+_POSSESSIVE = ("'s", "’s")
+#: Marks an answer holds in pairs or not at all: never ``$(.SHELLSTATUS`` nor ``:" token``.
+_PAIRS = ("()", "[]", "{}", "“”")
+_MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
+    pair[1]: -k for k, pair in enumerate(_PAIRS, 1)
+}
+_MARKS['"'] = len(_PAIRS) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A passage as the reader splits it: WordPiece tokens with their character offsets, and
+    where an answer may begin and end. An answer is made of whole whitespace-delimited tokens
+    (never ``auth`` of ``--jobserver-auth``) and stays within one unit of the reading view:
+    a line, or a table cell. ``mark`` codes a bracket (+k opens pair k, -k closes it) or a
+    straight quote."""
+
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+    may_start: list[bool]
+    may_end: list[bool]
+    unit: list[int]
+    mark: list[int]
+
+
+def passage_tokens(text: str, encoding: Any) -> Passage:
+    """The reader's tokens of ``text`` (``encoding``: the tokenizer's, without special tokens)."""
+    offsets: list[tuple[int, int]] = list(encoding.offsets)
+    n = len(offsets)
+    unit, glued = [0] * n, [False] * (n + 1)  # glued[i]: token i-1 and i are one word
+    for i in range(1, n):
+        gap = text[offsets[i - 1][1] : offsets[i][0]]
+        glued[i] = not any(c.isspace() for c in gap)
+        unit[i] = unit[i - 1] + ("\n" in gap or "\t" in gap)
+    pieces = [text[a:b] for a, b in offsets]
+    may_start, may_end = [False] * n, [False] * n
+    i = 0
+    while i < n:  # one whitespace-delimited word: tokens i..j
+        j = i
+        while j + 1 < n and glued[j + 1]:
+            j += 1
+        may_start[i] = True
+        first = i
+        while first < j and pieces[first] in _OPENERS:
+            first += 1
+            may_start[first] = True
+        last = j
+        may_end[last] = True
+        while last > first:
+            if pieces[last] in _CLOSERS:
+                last -= 1
+            elif last - 1 > first and text[offsets[last - 1][0] : offsets[last][1]] in _POSSESSIVE:
+                last -= 2
+            else:
+                break
+            may_end[last] = True
+        i = j + 1
+    mark = [_MARKS.get(p, 0) for p in pieces]
+    return Passage(list(encoding.ids), offsets, may_start, may_end, unit, mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +156,10 @@ class Window:
     type_ids: list[int]
     offsets: list[tuple[int, int]]
     in_context: list[bool]
+    may_start: list[bool]
+    may_end: list[bool]
+    unit: list[int]
+    mark: list[int]
 
 
 def load_tokenizer() -> Any:
@@ -87,26 +176,26 @@ def load_tokenizer() -> Any:
     return tokenizer
 
 
-def encode(tokenizer: Any, passages: Sequence[str]) -> list[Any]:
+def encode(tokenizer: Any, passages: Sequence[str]) -> list[Passage]:
     """The passages as ``tokenizer`` splits them, without special tokens: what
     :func:`windows` cuts up."""
-    encodings: list[Any] = tokenizer.encode_batch(list(passages), add_special_tokens=False)
-    return encodings
+    encodings = tokenizer.encode_batch(list(passages), add_special_tokens=False)
+    return [passage_tokens(p, e) for p, e in zip(passages, encodings, strict=True)]
 
 
-def windows(tokenizer: Any, question: str, encodings: Sequence[Any]) -> list[Window]:
+def windows(tokenizer: Any, question: str, passages: Sequence[Passage]) -> list[Window]:
     """Question + passage pieces of at most MAX_LENGTH tokens, overlapping by STRIDE.
 
     ``tokenizer`` is a ``tokenizers.Tokenizer`` of the reader's WordPiece vocabulary;
-    ``encodings``, the passages tokenized by :func:`encode`.
+    ``passages``, tokenized by :func:`encode`.
     """
     q = tokenizer.encode(question, add_special_tokens=False)
     q_ids = q.ids[:MAX_QUESTION_TOKENS]
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     room = MAX_LENGTH - len(q_ids) - 3
     out: list[Window] = []
-    for p, encoding in enumerate(encodings):
-        ids, offsets = encoding.ids, encoding.offsets
+    for p, passage in enumerate(passages):
+        ids, offsets = passage.ids, passage.offsets
         begin = 0
         while True:
             piece = slice(begin, begin + room)
@@ -118,6 +207,10 @@ def windows(tokenizer: Any, question: str, encodings: Sequence[Any]) -> list[Win
                     type_ids=[0] * (len(q_ids) + 2) + [1] * (len(body) + 1),
                     offsets=[(0, 0)] * (len(q_ids) + 2) + list(body_offsets) + [(0, 0)],
                     in_context=[False] * (len(q_ids) + 2) + [True] * len(body) + [False],
+                    may_start=[False] * (len(q_ids) + 2) + passage.may_start[piece] + [False],
+                    may_end=[False] * (len(q_ids) + 2) + passage.may_end[piece] + [False],
+                    unit=[-1] * (len(q_ids) + 2) + passage.unit[piece] + [-1],
+                    mark=[0] * (len(q_ids) + 2) + passage.mark[piece] + [0],
                 )
             )
             if begin + room >= len(ids):
@@ -143,15 +236,20 @@ def decode(
     batch: Sequence[Window], start_logits: Floats, end_logits: Floats
 ) -> list[tuple[int, int, float]]:
     """Per window: the best span as (char start, char end, margin over no-answer)."""
-    in_context = np.zeros(start_logits.shape, dtype=bool)
+    shape = start_logits.shape
+    may_start, may_end = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    unit = np.full(shape, -1, dtype=np.int64)
+    mark = np.zeros(shape, dtype=np.int64)
     for row, w in enumerate(batch):
-        in_context[row, : len(w.in_context)] = w.in_context
+        may_start[row, : len(w.ids)] = w.may_start
+        may_end[row, : len(w.ids)] = w.may_end
+        unit[row, : len(w.ids)] = w.unit
+        mark[row, : len(w.ids)] = w.mark
     null = start_logits[:, 0] + end_logits[:, 0]
+    spans = best_spans(start_logits, end_logits, may_start, may_end, unit, mark)
     return [
         (w.offsets[s][0], w.offsets[e][1], score - float(null[row]))
-        for row, (w, (s, e, score)) in enumerate(
-            zip(batch, best_spans(start_logits, end_logits, in_context), strict=True)
-        )
+        for row, (w, (s, e, score)) in enumerate(zip(batch, spans, strict=True))
     ]
 
 
@@ -205,7 +303,7 @@ class Reader:
         return load_tokenizer()
 
     @cached_property
-    def _encode(self) -> Callable[[str], Any]:
+    def _encode(self) -> Callable[[str], Passage]:
         """A passage's tokens, computed once: retrieval brings the same chunks back for
         follow-ups and related questions."""
         tokenizer = self.tokenizer

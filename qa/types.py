@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from index.view import FileSpan
+
+__all__ = ["Answer", "Citation", "FileSpan", "Passage", "Removed", "Tier"]
+
 Tier = Literal["confident", "tentative", "not_found"]
 """How far an answer can be trusted: "confident" (the reader's calibrated threshold or
 above), "tentative" (below it, but above the floor calibrated on the user's folder: shown

@@ -5,7 +5,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from index.load import find_sources, html_to_text, load_folder, read_text
+from index.load import find_sources, load_folder, read_text, read_view
+from index.view import html_view
 from qa.errors import SourceFileError, SourcesError
 
 MB = 2**20
@@ -19,7 +20,11 @@ def write(folder: Path, name: str, data: bytes) -> Path:
 
 def test_utf8_bom_and_curly_quotes_decode_without_newline_translation(tmp_path: Path) -> None:
     path = write(tmp_path, "a.txt", "\ufeffHe said “yes”.\r\nNext line.".encode())
-    assert read_text(path, MB) == "He said “yes”.\r\nNext line."
+    view = read_view(path, MB)
+    assert view.origin == "He said “yes”.\r\nNext line."
+    # The view reads the line break as one; "Next" maps back past the \r\n.
+    assert view.text == "He said “yes”.\nNext line."
+    assert view.to_origin(15, 19) == (16, 20)
 
 
 def test_utf16_with_bom_decodes(tmp_path: Path) -> None:
@@ -57,7 +62,7 @@ def test_files_over_the_size_limit_are_refused(tmp_path: Path) -> None:
 def test_html_gives_visible_text_only() -> None:
     html = "<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1>"
     html += "<p>First &amp; <b>bold</b>.</p><script>alert(1)</script><p>Second</p></body></html>"
-    assert html_to_text(html) == "Title\nFirst & bold.\nSecond"
+    assert html_view(html).text == "Title\n\nFirst & bold.\n\nSecond"
 
 
 def test_pdf_text_is_extracted(tmp_path: Path) -> None:

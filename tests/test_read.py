@@ -61,8 +61,20 @@ def logits(**peaks: float) -> np.ndarray:
     return out
 
 
-def best_span(start: np.ndarray, end: np.ndarray, context: np.ndarray) -> tuple[int, int, float]:
-    return best_spans(start[None], end[None], context[None])[0]
+def best_span(
+    start: np.ndarray,
+    end: np.ndarray,
+    context: np.ndarray,
+    may_start: np.ndarray | None = None,
+    may_end: np.ndarray | None = None,
+    unit: np.ndarray | None = None,
+) -> tuple[int, int, float]:
+    """The best span of one row; every context token a word of one unit unless told."""
+    begins = context if may_start is None else context & may_start
+    ends = context if may_end is None else context & may_end
+    units = np.zeros(len(context), dtype=np.int64) if unit is None else unit
+    marks = np.zeros(len(context), dtype=np.int64)
+    return best_spans(start[None], end[None], begins[None], ends[None], units[None], marks[None])[0]
 
 
 def test_best_span_respects_context_order_and_length() -> None:
@@ -78,6 +90,24 @@ def test_best_span_respects_context_order_and_length() -> None:
     assert best_span(logits(i10=9.0), logits(**last), context)[2] == -1.0
     assert best_span(logits(i10=9.0), logits(i39=9.0), context) == (10, 39, 18.0)
     assert best_span(logits(), logits(), np.zeros(64, dtype=bool))[2] == float("-inf")
+
+
+def test_best_span_begins_and_ends_where_allowed_within_one_unit() -> None:
+    context = np.array([False] * 2 + [True] * 62)
+    may_start, may_end = context.copy(), context.copy()
+    may_start[11], may_end[13] = False, False
+    # The peaks sit inside words: the best allowed span is the next best pair.
+    best = best_span(
+        logits(i11=9.0, i10=5.0), logits(i13=9.0, i14=4.0), context, may_start, may_end
+    )
+    assert best == (10, 14, 9.0)
+    unit = np.array([0] * 12 + [1] * 52)
+    # A span never runs from one unit (a line, a cell) into the next.
+    assert best_span(logits(i10=9.0, i12=1.0), logits(i14=9.0), context, unit=unit) == (
+        12,
+        14,
+        10.0,
+    )
 
 
 def test_the_shipped_model_is_small_and_is_the_file_its_card_names() -> None:

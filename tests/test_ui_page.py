@@ -124,6 +124,9 @@ class TestAsk:
         markup = page.show_ref(turns, gr.EventData(None, {"ref": f"#qa-0-c-{i}"}))
         assert f'<mark id="qa-cited" class="qa-cited">{html.escape(cited.quote)}</mark>' in markup
         assert f"characters {cited.start}–{cited.end} of " in markup
+        # Where it is in the file itself: the seeds are plain text, read as written.
+        source = page.assistant.source_text(cited.source)
+        assert f"line {source.count(chr(10), 0, cited.start) + 1} of the file" in markup
         passage = turns[1].passages[0]
         markup = page.panel(turns, "#qa-1-p-0")
         text = page.assistant.source_text(passage.source)[passage.start : passage.end]

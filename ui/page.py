@@ -114,11 +114,12 @@ class Page:
             return render.status("That answer has no such citation.", ok=False)
         try:
             text = self.assistant.source_text(spans[ref.index].source)
+            line = self.assistant.file_span(spans[ref.index]).line
         except QAError as exc:
             return render.status(str(exc), ok=False)
         if ref.kind == "c":
-            return render.citation_panel(answer, ref.turn, ref.index, text)
-        return render.passage_panel(answer, ref.index, text)
+            return render.citation_panel(answer, ref.turn, ref.index, text, line)
+        return render.passage_panel(answer, ref.index, text, line)
 
     @staticmethod
     def new_chat() -> tuple[Chat, list[Answer], str]:

@@ -179,25 +179,36 @@ def _snippet(text: str) -> str:
 
 
 def source_panel(
-    source: str, text: str, start: int, end: int, heading: str, related: str = ""
+    source: str,
+    text: str,
+    start: int,
+    end: int,
+    heading: str,
+    related: str = "",
+    line: int | None = None,
 ) -> str:
-    """The source around one span, the span in a ``<mark>`` the page scrolls to."""
+    """The source around one span, the span in a ``<mark>`` the page scrolls to; ``line``:
+    where it begins in the file itself, for a reader who opens it in an editor."""
     lo = max(0, start - CONTEXT_CHARS)
     hi = min(len(text), end + CONTEXT_CHARS)
     before = ("…" if lo > 0 else "") + html.escape(text[lo:start])
     after = html.escape(text[end:hi]) + ("…" if hi < len(text) else "")
     cited = html.escape(text[start:end])
+    where = f"line {line} of the file · " if line is not None else ""
     return (
         '<div class="qa-source">'
         f'<div class="qa-source-head"><span class="qa-kind">{esc(heading)}</span>'
         f'<span class="qa-source-name">{esc(source)}</span>'
-        f'<span class="qa-offsets">characters {start}–{end} of {len(text)}</span>{related}</div>'
+        f'<span class="qa-offsets">{where}characters {start}–{end} of {len(text)}</span>'
+        f"{related}</div>"
         f'<div class="qa-source-text">{before}<mark id="qa-cited" class="qa-cited">{cited}</mark>'
         f"{after}</div></div>"
     )
 
 
-def citation_panel(answer: Answer, turn: int, index: int, text: str) -> str:
+def citation_panel(
+    answer: Answer, turn: int, index: int, text: str, line: int | None = None
+) -> str:
     """The source of one citation, with every other citation of the answer one click away."""
     cited = answer.citations[index]
     related = ""
@@ -208,13 +219,13 @@ def citation_panel(answer: Answer, turn: int, index: int, text: str) -> str:
         )
         related = f'<div class="qa-related"><span>{esc(agreement_note(answer))}</span>{chips}</div>'
     heading = f"Citation [{index + 1}] for “{answer.question}”"
-    return source_panel(cited.source, text, cited.start, cited.end, heading, related)
+    return source_panel(cited.source, text, cited.start, cited.end, heading, related, line)
 
 
-def passage_panel(answer: Answer, index: int, text: str) -> str:
+def passage_panel(answer: Answer, index: int, text: str, line: int | None = None) -> str:
     passage = answer.passages[index]
     heading = f"Closest passage {index + 1} for “{answer.question}”"
-    return source_panel(passage.source, text, passage.start, passage.end, heading)
+    return source_panel(passage.source, text, passage.start, passage.end, heading, line=line)
 
 
 def header(folder: str, path: str, files: int, mode: str) -> str:

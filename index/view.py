@@ -1,0 +1,399 @@
+"""The reading view: a file's text as its reader sees it, with a map back into the file.
+
+Markdown, HTML and hard-wrapped plain text carry layout a reader never sees: link targets,
+badges, tags, emphasis markers, bullets, lines broken only to fit a width. Chunking,
+embedding, the reader and every citation work on the view, where that syntax is gone and
+each heading, paragraph, list item, table row and code line is a unit of its own, one per
+line (table cells split by a tab), so no sentence and no answer runs from one into the next.
+Every character of the view maps to the characters of the file it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
+#: What separates units in the view, weakest first: table cells, lines of one block, blocks.
+CELL, LINE, BLOCK = "\t", "\n", "\n\n"
+_STRENGTH = {CELL: 1, LINE: 2, BLOCK: 3}
+
+_WORDS = re.compile(r"\S+")
+_FULL = 0.85
+_BULLET = re.compile(r"[*+\-•][ \t]+(?=\S)")  # dropped: a reader sees a dot
+_LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[.)][ \t]+(?=\S)")  # kept: "1.2.", "(a)"
+_RULE = re.compile(r"([=\-_*~#+.])\1{2,}")  # a line drawn under or between: decoration
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """A span of a file's own text (markup and all): offsets, and the 1-based line it starts
+    on, as an editor opening the file counts them."""
+
+    start: int
+    end: int
+    line: int
+
+
+@dataclass(frozen=True, eq=False)
+class ReadingView:
+    """``text`` is what is read and cited; its character i came from
+    ``origin[starts[i]:ends[i]]`` (a separator the view adds: the gap it stands for)."""
+
+    text: str
+    origin: str
+    starts: array[int]
+    ends: array[int]
+
+    def to_origin(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the file's own text that ``text[start:end]`` was read from."""
+        if start >= end:
+            at = self.starts[start] if start < len(self.text) else len(self.origin)
+            return at, at
+        return self.starts[start], max(self.ends[start:end])
+
+    def file_span(self, start: int, end: int) -> FileSpan:
+        begin, stop = self.to_origin(start, end)
+        return FileSpan(begin, stop, self.origin.count("\n", 0, begin) + 1)
+
+
+def identity_view(text: str) -> ReadingView:
+    """A text that is already what its reader sees (a Word file's paragraphs, say)."""
+    n = len(text)
+    return ReadingView(text, text, array("q", range(n)), array("q", range(1, n + 1)))
+
+
+class _Builder:
+    """Collects view text with its map: white space in a unit folds to one space, units are
+    joined by the strongest separator asked for between them."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.parts: list[str] = []
+        self.starts: array[int] = array("q")
+        self.ends: array[int] = array("q")
+        self._space: int | None = None  # where a pending space came from
+        self._sep = ""  # a pending separator
+        self._last_end = 0  # where the last character added came from (its end)
+
+    def brk(self, sep: str) -> None:
+        """End the unit: what comes next begins a new one, after ``sep`` (or a stronger)."""
+        self._space = None
+        if _STRENGTH[sep] > _STRENGTH.get(self._sep, 0):
+            self._sep = sep
+
+    def space(self, at: int) -> None:
+        if self._space is None and not self._sep:
+            self._space = at
+
+    def _emit(self, text: str, start: int, end: int) -> None:
+        if self.parts:
+            if self._sep:
+                self._put(self._sep, self._last_end, start, spread=True)
+            elif self._space is not None:
+                self._put(" ", self._space, self._space + 1)
+        self._sep, self._space = "", None
+        self._put(text, start, end)
+
+    def _put(self, text: str, start: int, end: int, spread: bool = False) -> None:
+        self.parts.append(text)
+        if spread or len(text) == 1:
+            self.starts.extend([start] * len(text))
+            self.ends.extend([end] * len(text))
+        else:
+            self.starts.extend(range(start, start + len(text)))
+            self.ends.extend(range(start + 1, start + len(text) + 1))
+        self._last_end = end
+
+    def words(self, text: str, at: int) -> None:
+        """``text``, found at ``origin[at:]``, white space folded."""
+        cursor = 0
+        for word in _WORDS.finditer(text):
+            if word.start() > cursor:
+                self.space(at + cursor)
+            self._emit(word.group(), at + word.start(), at + word.end())
+            cursor = word.end()
+        if cursor < len(text):
+            self.space(at + cursor)
+
+    def char(self, text: str, start: int, end: int) -> None:
+        """One character the file writes as ``origin[start:end]`` (an entity, an escape)."""
+        if text.isspace():
+            self.space(start)
+        elif text:
+            self._emit(text, start, end)
+
+    def verbatim(self, text: str, at: int) -> None:
+        """A line of code: kept as written, white space and all."""
+        if text.strip():
+            self._emit(text, at, at + len(text))
+
+    def build(self) -> ReadingView:
+        return ReadingView("".join(self.parts), self.origin, self.starts, self.ends)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Each line's offset and text, without its line break."""
+    at = 0
+    for line in text.splitlines(keepends=True):
+        yield at, line.rstrip("\r\n")
+        at += len(line)
+
+
+# -- plain text ----------------------------------------------------------------------------
+
+
+def plain_view(origin: str) -> ReadingView:
+    """Hard-wrapped lines joined into the units they were cut from; bullets dropped.
+
+    A line continues the one before when that one was full: the first word of this line
+    would not have fitted within most of the file's width (the 95th percentile of its line
+    lengths; wrapping tools break lines short of their limit by up to a word).
+    A text whose lines are longer than 100 characters is not wrapped: every line is a unit.
+    """
+    lines = list(_lines(origin))
+    lengths = sorted(len(line.rstrip()) for _, line in lines if line.strip())
+    width = lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
+    wrapped = 40 <= width <= 100
+    out = _Builder(origin)
+    previous: str | None = None  # the line before, when it belongs to the open unit
+    column = 0  # where the open unit's text begins
+    for at, line in lines:
+        body = line.strip()
+        if not body:
+            out.brk(BLOCK)
+            previous = None
+            continue
+        if _RULE.fullmatch(body):
+            out.brk(LINE)
+            previous = None
+            continue
+        indent = len(line) - len(line.lstrip())
+        bullet = _BULLET.match(line, indent)
+        label = bullet or _LABEL.match(line, indent)
+        first_word = body.split(None, 1)[0]
+        joins = (
+            wrapped
+            and previous is not None
+            and label is None
+            and indent == column
+            and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
+        )
+        if joins:
+            out.space(at - 1)
+        else:
+            out.brk(LINE)
+            column = label.end() if label else indent
+        begin = bullet.end() if bullet else indent
+        out.words(line[begin:], at + begin)
+        previous = line
+    return out.build()
+
+
+# -- Markdown ------------------------------------------------------------------------------
+
+
+def markdown_view(origin: str) -> ReadingView:
+    """Markdown as rendered: text of headings, paragraphs, list items and table cells,
+    code blocks kept whole, raw HTML read as HTML; no markup."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable("table").disable("text_join")
+    tokens = parser.parse(origin)
+    line_at = [at for at, _ in _lines(origin)] + [len(origin)]
+    out = _Builder(origin)
+    inside: list[str] = []  # open containers: lists, tables, rows
+    for token in tokens:
+        begin = line_at[min(token.map[0], len(line_at) - 1)] if token.map else None
+        if token.type in ("bullet_list_open", "ordered_list_open", "table_open"):
+            out.brk(BLOCK if not inside else LINE)
+            inside.append(token.type)
+        elif token.type in ("bullet_list_close", "ordered_list_close", "table_close"):
+            inside.pop()
+            out.brk(BLOCK if not inside else LINE)
+        elif token.type in ("list_item_open", "tr_open"):
+            out.brk(LINE)
+        elif token.type in ("th_open", "td_open"):
+            out.brk(CELL)
+        elif token.type in ("paragraph_open", "heading_open", "paragraph_close", "heading_close"):
+            out.brk(LINE if inside else BLOCK)
+        elif token.type == "inline" and begin is not None:
+            _inline(out, token.children or [], begin)
+        elif token.type in ("fence", "code_block") and begin is not None:
+            out.brk(LINE if inside else BLOCK)
+            cursor = begin
+            for line in token.content.splitlines():
+                found = origin.find(line, cursor) if line else -1
+                if found >= 0:
+                    out.verbatim(line, found)
+                    cursor = found + len(line)
+                    out.brk(LINE)
+            out.brk(LINE if inside else BLOCK)
+        elif token.type == "html_block" and begin is not None:
+            found = origin.find(token.content.strip(), begin)
+            if found >= 0:
+                out.brk(LINE if inside else BLOCK)
+                _html_into(out, token.content.strip(), found)
+                out.brk(LINE if inside else BLOCK)
+    return out.build()
+
+
+def _inline(out: _Builder, children: list[Any], cursor: int) -> None:
+    """An inline run's text, each piece found in the file at or after ``cursor``."""
+    origin = out.origin
+    for child in children:
+        kind = child.type
+        if kind == "image":  # its alt text is not shown
+            found = origin.find("![", cursor)
+            if found >= 0:
+                cursor = _past_target(origin, found + 2)
+        elif kind == "link_close":
+            cursor = _past_target(origin, cursor)
+        elif kind == "softbreak":
+            found = origin.find("\n", cursor)
+            out.space(found if found >= 0 else cursor)
+        elif kind == "hardbreak":
+            out.brk(LINE)
+        elif kind == "html_inline":
+            found = origin.find(child.content, cursor)
+            if found >= 0:
+                cursor = found + len(child.content)
+        elif kind == "text_special":
+            found = origin.find(child.markup, cursor)
+            if found >= 0:
+                out.char(child.content, found, found + len(child.markup))
+                cursor = found + len(child.markup)
+        elif kind in ("text", "code_inline") and child.content:
+            found = origin.find(child.content, cursor)
+            if found >= 0:
+                out.words(child.content, found)
+                cursor = found + len(child.content)
+            else:  # folded white space (a code span across lines): word by word
+                for word in _WORDS.finditer(child.content):
+                    at = origin.find(word.group(), cursor)
+                    at = at if at >= 0 else cursor
+                    out.space(at)
+                    out.words(word.group(), at)
+                    cursor = at + len(word.group())
+
+
+def _past_target(origin: str, cursor: int) -> int:
+    """Past a link's or an image's ``](target)`` or ``][label]``, when one comes next."""
+    close = origin.find("]", cursor)
+    if close < 0:
+        return cursor
+    opener = origin[close + 1 : close + 2]
+    if opener not in ("(", "["):
+        return close + 1
+    closer, depth = {"(": ")", "[": "]"}[opener], 0
+    for at in range(close + 1, len(origin)):
+        if origin[at] == opener:
+            depth += 1
+        elif origin[at] == closer:
+            depth -= 1
+            if depth == 0:
+                return at + 1
+        elif origin[at] == "\n" and origin[at + 1 : at + 2] == "\n":
+            break
+    return close + 1
+
+
+# -- HTML ----------------------------------------------------------------------------------
+
+
+def html_view(origin: str) -> ReadingView:
+    """The visible text of an HTML page, one unit per block element."""
+    out = _Builder(origin)
+    _html_into(out, origin, 0)
+    return out.build()
+
+
+class _HtmlReader(HTMLParser):
+    _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg"})
+    _BLOCKS = frozenset(
+        {
+            "p", "div", "section", "article", "header", "footer", "main", "nav", "aside",
+            "blockquote", "ul", "ol", "dl", "table", "title", "figure", "form", "hr",
+            "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary", "pre",
+        }
+    )  # fmt: skip
+    _LINES = frozenset({"li", "tr", "br", "dt", "dd", "caption", "option"})
+    _CELLS = frozenset({"td", "th"})
+
+    def __init__(self, out: _Builder, text: str, base: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out, self.base = out, base
+        self.line_at = [at for at, _ in _lines(text)] + [len(text)]
+        self.skipping = 0
+        self.pre = 0
+
+    def _at(self) -> int:
+        line, column = self.getpos()
+        return self.base + self.line_at[min(line - 1, len(self.line_at) - 1)] + column
+
+    def _boundary(self, tag: str) -> None:
+        if tag in self._BLOCKS:
+            self.out.brk(BLOCK)
+        elif tag in self._LINES:
+            self.out.brk(LINE)
+        elif tag in self._CELLS:
+            self.out.brk(CELL)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self.skipping += 1
+        self.pre += tag == "pre"
+        self._boundary(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        self.pre = max(0, self.pre - (tag == "pre"))
+        self._boundary(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        at = self._at()
+        if not self.pre:
+            self.out.words(data, at)
+            return
+        for offset, line in _lines(data):
+            self.out.verbatim(line, at + offset)
+            if offset + len(line) < len(data):
+                self.out.brk(LINE)
+
+    def _reference(self, written: str) -> None:
+        if not self.skipping:
+            at = self._at()
+            self.out.char(unescape(written), at, at + len(written))
+
+    def handle_entityref(self, name: str) -> None:
+        self._reference(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self._reference(f"&#{name};")
+
+
+def _html_into(out: _Builder, html: str, base: int) -> None:
+    reader = _HtmlReader(out, html, base)
+    reader.feed(html)
+    reader.close()
+
+
+# -- by kind of file -----------------------------------------------------------------------
+
+
+def reading_view(suffix: str, origin: str) -> ReadingView:
+    """The view of a file's decoded text, by the file's kind (``suffix``, lower case)."""
+    if suffix in (".md", ".markdown"):
+        return markdown_view(origin)
+    if suffix in (".html", ".htm"):
+        return html_view(origin)
+    if suffix == ".docx":
+        return identity_view(origin)
+    return plain_view(origin)

@@ -1,0 +1,215 @@
+"""The reading view: no markup left, units kept apart, every character mapped back exactly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.view import ReadingView, html_view, markdown_view, plain_view
+
+words = st.from_regex(r"[A-Za-z][a-z0-9]{0,7}", fullmatch=True)
+
+
+@dataclass
+class Doc:
+    """A generated document: its source, and the words and units its reader sees."""
+
+    source: str = ""
+    seen: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # lines the view must hold whole
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+@st.composite
+def md_inline(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """One inline piece: its Markdown and the words a reader sees of it."""
+    word = draw(words)
+    kind = draw(st.sampled_from(["plain", "em", "strong", "code", "link", "image", "html", "amp"]))
+    return {
+        "plain": (word, [word]),
+        "em": (f"*{word}*", [word]),
+        "strong": (f"**{word}**", [word]),
+        "code": (f"`{word}`", [word]),
+        "link": (f"[{word}](https://example.org/{word}/x.md)", [word]),
+        "image": (f"![{word}](https://img.example/{word}.svg)", []),
+        "html": (f"<b>{word}</b>", [word]),
+        "amp": ("&amp;", ["&"]),
+    }[kind]
+
+
+@st.composite
+def md_text(draw: st.DrawFn, wrap: bool) -> tuple[str, list[str]]:
+    """A run of inline pieces, hard-wrapped at random when ``wrap``; at least one word seen."""
+    first = draw(words)
+    pieces = [(first, [first]), *draw(st.lists(md_inline(), max_size=8))]
+    source, seen = "", []
+    for at, (text, visible) in enumerate(pieces):
+        if at:
+            source += "\n" if wrap and draw(st.booleans()) else " "
+        source += text
+        seen += visible
+    return source, seen
+
+
+@st.composite
+def markdown_docs(draw: st.DrawFn) -> Doc:
+    doc = Doc()
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["heading", "paragraph", "list", "table", "code", "html"]))
+        if kind == "heading":
+            text, seen = draw(md_text(wrap=False))
+            block, units = f"{'#' * draw(st.integers(1, 4))} {text}", [" ".join(seen)]
+        elif kind == "paragraph":
+            block, seen = draw(md_text(wrap=True))
+            units = []
+        elif kind == "list":
+            items = draw(st.lists(md_text(wrap=False), min_size=1, max_size=4))
+            marker = draw(st.sampled_from(["- ", "* ", "1. "]))
+            block = "\n".join(marker + text for text, _ in items)
+            seen = [w for _, item in items for w in item]
+            units = [" ".join(item) for _, item in items]
+        elif kind == "table":
+            cells = draw(st.lists(st.lists(words, min_size=2, max_size=2), min_size=2, max_size=4))
+            head, *rows = cells
+            block = "\n".join(
+                [f"| {head[0]} | {head[1]} |", "|---|---|", *(f"| {a} | `{b}` |" for a, b in rows)]
+            )
+            seen = [w for row in cells for w in row]
+            units = ["\t".join(row) for row in cells]
+        elif kind == "code":
+            lines = draw(st.lists(st.lists(words, min_size=1, max_size=4), min_size=1, max_size=3))
+            block = "```\n" + "\n".join(" ".join(line) for line in lines) + "\n```"
+            seen = [w for line in lines for w in line]
+            units = [" ".join(line) for line in lines]
+        else:
+            a, b = draw(words), draw(words)
+            block = f'<p align="center"><a href="https://x.example/{a}">{a}</a> {b}</p>'
+            seen, units = [a, b], []
+        doc.source += block + "\n\n"
+        doc.seen += seen
+        doc.units += units
+    return doc
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+
+@st.composite
+def html_docs(draw: st.DrawFn) -> Doc:
+    doc = Doc(source="<html><head><title>hidden</title><style>p {}</style></head><body>")
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["h", "p", "ul", "table", "pre", "script"]))
+        a, b, c = draw(words), draw(words), draw(words)
+        if kind == "h":
+            block, seen, units = f"<h2>{a} <em>{b}</em></h2>", [a, b], [f"{a} {b}"]
+        elif kind == "p":
+            block = (
+                f'<p>{a}\n  <a href="/{b}.html">{b}</a> &amp; <code>{c}</code><img alt="{a}"></p>'
+            )
+            seen, units = [a, b, "&", c], []
+        elif kind == "ul":
+            block, seen, units = (
+                f"<ul><li>{a} {b}</li><li>{c}</li></ul>",
+                [a, b, c],
+                [f"{a} {b}", c],
+            )
+        elif kind == "table":
+            block = (
+                f"<table><tr><th>{a}</th><th>{b}</th></tr><tr><td>{c}</td><td>{a}</td></tr></table>"
+            )
+            seen, units = [a, b, c, a], [f"{a}\t{b}", f"{c}\t{a}"]
+        elif kind == "pre":
+            block, seen, units = f"<pre>{a}  {b}\n{c}</pre>", [a, b, c], [f"{a}  {b}", c]
+        else:
+            block, seen, units = f"<script>var {a} = '{b}';</script>", [], []
+        doc.source += block + "\n"
+        doc.seen += seen
+        doc.units += units
+    doc.source += "</body></html>"
+    return doc
+
+
+# -- the properties --------------------------------------------------------------------------
+
+
+def assert_read_as_seen(view: ReadingView, doc: Doc) -> None:
+    assert view.text.split() == doc.seen
+    lines = view.text.split("\n")
+    for unit in doc.units:
+        assert unit in lines, f"{unit!r} is not a line of its own"
+    # No markup: the generated words are letters and digits, "&" is the one entity.
+    assert set(view.text) <= set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789& \n\t"
+    )
+    # Every word maps back to where the file writes it.
+    at = 0
+    for word in view.text.split():
+        start = view.text.index(word, at)
+        at = start + len(word)
+        begin, end = view.to_origin(start, at)
+        assert view.origin[begin:end] == (word if word != "&" else "&amp;")
+
+
+@settings(max_examples=150, deadline=None)
+@given(markdown_docs())
+def test_markdown_reads_as_rendered_and_maps_back(doc: Doc) -> None:
+    assert_read_as_seen(markdown_view(doc.source), doc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(html_docs())
+def test_html_reads_as_rendered_and_maps_back(doc: Doc) -> None:
+    assert_read_as_seen(html_view(doc.source), doc)
+
+
+def test_a_span_across_units_maps_to_the_file_text_between() -> None:
+    source = "# Install\n\nRun `pip install x` to\nget **it**.\n"
+    view = markdown_view(source)
+    assert view.text == "Install\n\nRun pip install x to get it."
+    begin, end = view.to_origin(view.text.index("pip"), len(view.text))
+    assert source[begin:end] == "pip install x` to\nget **it**."
+
+
+# -- plain text ------------------------------------------------------------------------------
+
+WRAPPED = """\
+Release 2.1 (4 March 2031)
+
+* The scheduler now retries a failed upload three times before it
+  gives up, and logs each attempt with its reason:
+    retry: upload of part 3 failed (timeout)
+  This can be turned off with --no-retry.
+* Smaller installs.
+
+(a) a clause that runs on past the width of the text it sits in, so
+    it was wrapped with a hanging indent.
+=========================================================
+"""
+
+
+def test_plain_text_joins_hard_wrapped_lines_and_keeps_short_ones() -> None:
+    view = plain_view(WRAPPED)
+    assert view.text.split("\n") == [
+        "Release 2.1 (4 March 2031)",
+        "",
+        "The scheduler now retries a failed upload three times before it gives up, and logs "
+        "each attempt with its reason:",
+        "retry: upload of part 3 failed (timeout)",
+        "This can be turned off with --no-retry.",
+        "Smaller installs.",
+        "",
+        "(a) a clause that runs on past the width of the text it sits in, so it was wrapped "
+        "with a hanging indent.",
+    ]
+    start = view.text.index("it gives")
+    begin, end = view.to_origin(start, start + len("it gives"))
+    assert WRAPPED[begin:end] == "it\n  gives"
+
+
+def test_plain_text_with_long_lines_is_read_as_written() -> None:
+    text = ("A line longer than any wrapping width, " * 4 + "\n") * 3 + "Short closing line.\n"
+    assert plain_view(text).text == text.rstrip("\n").replace(" \n", "\n")

@@ -1,0 +1,119 @@
+"""Answers are whole whitespace-delimited tokens, whatever the text: never half an option,
+a path, a version or an address."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.read import best_spans, encode, load_tokenizer, shared_reader
+
+OPENERS, CLOSERS = "([{\"'“‘«<", ")]}\"'”’»>.,;:!?"
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Any:
+    return load_tokenizer()
+
+
+def allowed_spans(tokenizer: Any, text: str) -> list[str]:
+    """Every span the reader may answer with in ``text`` (of at most 30 tokens): each pair of
+    tokens scored highest in turn, kept when the reader's decoding takes exactly that pair."""
+    passage = encode(tokenizer, [text])[0]
+    n = len(passage.ids)
+    pairs = list(itertools.combinations_with_replacement(range(n), 2))
+    start, end = np.full((len(pairs), n), -10.0), np.full((len(pairs), n), -10.0)
+    for row, (s, e) in enumerate(pairs):
+        start[row, s], end[row, e] = 10.0, 10.0
+
+    def each(values: list[Any]) -> np.ndarray:
+        return np.array([values] * len(pairs))
+
+    best = best_spans(
+        start,
+        end,
+        each(passage.may_start),
+        each(passage.may_end),
+        each(passage.unit),
+        each(passage.mark),
+    )
+    return [
+        text[passage.offsets[s][0] : passage.offsets[e][1]]
+        for (s, e), found in zip(pairs, best, strict=True)
+        if found == (s, e, 20.0)
+    ]
+
+
+def is_whole(text: str, span: str, at: int) -> bool:
+    """Whether ``text[at:at+len(span)]`` begins and ends at word edges, give or take opening
+    marks before it and closing marks, sentence punctuation or a possessive after it."""
+    before = text[:at].split(" ")[-1].split("\n")[-1]
+    after = text[at + len(span) :].split(" ")[0].split("\n")[0]
+    for suffix in ("'s", "’s"):
+        after = after.removeprefix(suffix)
+    return all(c in OPENERS for c in before) and all(c in CLOSERS for c in after)
+
+
+CASES = {
+    "Pass --jobserver-auth to each sub-make.": ("--jobserver-auth", ["auth", "jobserver-auth"]),
+    "Read $(.SHELLSTATUS) after the call.": ("$(.SHELLSTATUS)", ["SHELLSTATUS", "$(.SHELLSTATUS"]),
+    "Install python-dotenv[cli] first.": ("python-dotenv[cli]", ["dotenv", "python-dotenv[cli"]),
+    "It needs Python 3.8+ to run.": ("3.8+", ["3.8", "8+"]),
+    "Tagged v2.0.1, then v2.1.": ("v2.0.1", ["v2.0", "2.0.1"]),
+    "Logs go to /var/log/quill/run.log daily.": ("/var/log/quill/run.log", ["run.log", "quill"]),
+    "Write to ops-team@quill.example today.": ("ops-team@quill.example", ["quill.example", "ops"]),
+    "The limit is (10,000).": ("10,000", ["10", "000", "10,000)"]),
+}
+
+
+@pytest.mark.parametrize("text", list(CASES))
+def test_technical_tokens_are_answered_whole_or_not_at_all(tokenizer: Any, text: str) -> None:
+    whole, cut = CASES[text]
+    spans = allowed_spans(tokenizer, text)
+    assert whole in spans
+    for piece in cut:
+        assert piece not in spans
+
+
+def test_an_answer_stays_on_its_line_and_in_its_cell(tokenizer: Any) -> None:
+    spans = allowed_spans(tokenizer, "Installation\nRun the setup.\nname\tvalue")
+    assert "Installation" in spans and "Run the setup" in spans and "value" in spans
+    assert not [s for s in spans if "\n" in s or "\t" in s]
+
+
+technical = st.from_regex(r"[A-Za-z0-9$(){}\[\]./@:_+\-\"',;!?<>“”‘’]{1,14}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(technical, min_size=1, max_size=8))
+def test_every_allowed_span_is_made_of_whole_tokens(words: list[str]) -> None:
+    text = " ".join(words)
+    tokenizer = load_tokenizer()
+    for span in allowed_spans(tokenizer, text):
+        positions = [i for i in range(len(text)) if text.startswith(span, i)]
+        assert any(is_whole(text, span, i) for i in positions), (text, span)
+
+
+def test_the_reader_answers_with_whole_tokens() -> None:
+    passage = (
+        "Quill 3.2 release notes. The --cache-dir flag is gone: to keep downloaded wheels "
+        "between runs, pass --persist-cache-dir=PATH instead. Builds now need cmake 3.21+. "
+        "Logs are written to /var/log/quill/run.log."
+    )
+    reader = shared_reader()
+    expected = {
+        "Which cmake version do builds need?": "3.21+",
+        "Where are logs written?": "/var/log/quill/run.log",
+        "Which option keeps downloaded wheels between runs?": None,
+        "Which flag is gone?": None,
+    }
+    for question, answer in expected.items():
+        best = reader.read(question, [passage])[0]
+        span = passage[best.start : best.end]
+        assert is_whole(passage, span, best.start), span
+        assert answer is None or span == answer
