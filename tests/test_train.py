@@ -21,6 +21,7 @@ import torch
 
 from eval.metrics import load_gold
 from eval.run import DEFAULT_GOLD
+from index.embed import packaged_model_path
 from index.errors import ConfigError
 from qa.read import MODEL_DIR, Reader, shared_reader
 from tests.conftest import REPO
@@ -29,8 +30,10 @@ from train.data import DEV_FILE, TRAIN_V1_FILE, TRAIN_V2_FILE, Example, split_de
 from train.export import question_key
 from train.loop import train
 from train.measure import diagnose, squad_scores
+from train.model import SpanModel
 from train.negatives import entity_swapped_negatives, removed_negatives
-from train.recipe import RECIPE, Pool, Recipe, Schedule, Split, Stage, load_recipe
+from train.recipe import RECIPE, Pool, Recipe, Schedule, Split, Stage, load_recipe, recorded
+from train.recover import save_start
 
 # The shipped recipe's shape at toy size: two stages, the second with on-topic negatives.
 TINY_RECIPE = """
@@ -327,7 +330,7 @@ def test_the_recipe_runs_end_to_end_and_the_reader_reads_its_export(
     assert all(r["lr"] == by_name[r["stage"]].schedule.lr_at(r["step"] - 1) for r in log)
     for stage in recipe.stages:
         checkpoint = torch.load(work / f"{stage.name}.pt", weights_only=False)
-        assert checkpoint["stage"] == asdict(stage)
+        assert checkpoint["stage"] == recorded(stage)
         assert checkpoint["step"] == stage.schedule.steps
     assert [(r["stage"], r["step"]) for r in rows(work / "curve.jsonl")] == [
         ("base", 3),
@@ -346,6 +349,40 @@ def test_the_recipe_runs_end_to_end_and_the_reader_reads_its_export(
     passage = "The tower of Oslo was opened in 1921. It was built by Ilse Varga for the city."
     readings = Reader(out).read("Who built the tower of Oslo?", [passage])
     assert readings and 0 <= readings[0].start < readings[0].end <= len(passage)
+
+
+DOCUMENTS_STAGE = """
+[[stages]]
+name = "documents"
+schedule = { lr = 3e-5, warmup = 1, steps = 7, restart = 5 }
+pool = { examples = 12, v2_repeat = 1, swapped = 0.1, removed = 0.3, entity = 0.3, shaped = 0.5 }
+"""
+
+
+def test_a_stage_begins_from_a_checkpoint_trained_elsewhere(
+    squad_dir: Path, tmp_path: Path
+) -> None:
+    """``--begin-stage documents --from CHECKPOINT``: the stages before it are skipped, and
+    it goes on from the checkpoint's step under its own warm restart."""
+    path = tmp_path / "three.toml"
+    path.write_text(TINY_RECIPE + DOCUMENTS_STAGE, encoding="utf-8")
+    recipe = load_recipe(path)
+    negatives, documents = recipe.stages[1:]
+    start = tmp_path / "elsewhere.pt"
+    save_start(SpanModel(packaged_model_path()), negatives, start, recipe.weight_decay)
+    work = tmp_path / "work"
+    args = ["--squad-dir", str(squad_dir), "--work-dir", str(work)]
+    assert (
+        main(["train", str(path), *args, "--begin-stage", "documents", "--from", str(start)]) == 0
+    )
+
+    log = rows(work / "steps.jsonl")
+    assert [(r["stage"], r["step"]) for r in log] == [("documents", 6), ("documents", 7)]
+    assert [r["lr"] for r in log] == [documents.schedule.lr_at(s) for s in (5, 6)]
+    assert not (work / "base.pt").exists() and not (work / "negatives.pt").exists()
+    assert torch.load(work / "documents.pt", weights_only=False)["stage"] == recorded(documents)
+    with pytest.raises(ConfigError, match="go together"):
+        train(recipe, squad_dir, work, begin="documents")
 
 
 # The shipped model -------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 python -m train recipe train/recipe.toml --squad-dir ../shared/data/squad   # all of it
 python -m train train --squad-dir ../shared/data/squad   # the recipe's stages, resumable
 python -m train export                                   # int8 ONNX into qa/models/reader/
+python -m train recover RECIPE --stage negatives --out CHECKPOINT   # the shipped reader, in torch
+python -m train train RECIPE --begin-stage documents --from CHECKPOINT  # one stage on from it
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index.errors import QAError
+from index.errors import ConfigError, QAError
 from qa.read import MODEL_DIR
 from train.recipe import RECIPE, load_recipe
 
@@ -29,7 +31,25 @@ def cmd_train(args: argparse.Namespace) -> None:
     recipe = load_recipe(args.recipe)
     from train.loop import train
 
-    train(recipe, args.squad_dir, args.work_dir, args.until)
+    train(recipe, args.squad_dir, args.work_dir, args.until, args.begin_stage, args.begin_from)
+
+
+def cmd_recover(args: argparse.Namespace) -> None:
+    recipe = load_recipe(args.recipe)
+    from train.recover import agreement, recovered_model, save_start
+
+    stages = {s.name: s for s in recipe.stages}
+    if args.stage not in stages:
+        raise ConfigError(f"no stage named {args.stage!r} in {args.recipe}")
+    model = recovered_model(args.model_dir)
+    found = agreement(model, args.model_dir, recipe.agreement_cases)
+    print(
+        f"recovered and int8 give the same best span on {found.same_span} of {found.cases} "
+        f"cases; logits differ by at most {found.max_logit_diff:.3f} "
+        f"(median {found.median_logit_diff:.4f})"
+    )
+    save_start(model, stages[args.stage], args.out, recipe.weight_decay)
+    print(f"{args.out}: stage {args.stage!r} at step {stages[args.stage].schedule.steps}")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -72,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     measure = sub.add_parser("measure", help="figures of the exported reader on held-out articles")
     recipe = sub.add_parser("recipe", help="all four: train, export, calibrate, measure")
-    for p in (train, export, recipe):
+    recover = sub.add_parser(
+        "recover", help="a shipped int8 reader as a checkpoint a stage can begin from"
+    )
+    for p in (train, export, recipe, recover):
         p.add_argument(
             "recipe", nargs="?", type=Path, default=RECIPE, help="default: train/recipe.toml"
         )
@@ -82,9 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (export, calibrate, measure, recipe):
         p.add_argument("--out-dir", type=Path, default=MODEL_DIR, help="the model folder")
     train.add_argument("--until", type=int, help="stop after this step (rerun to go on)")
+    train.add_argument("--begin-stage", help="skip the stages before this one (with --from)")
+    train.add_argument(
+        "--from", dest="begin_from", type=Path, help="the checkpoint --begin-stage starts from"
+    )
+    recover.add_argument("--model-dir", type=Path, default=MODEL_DIR, help="the int8 reader")
+    recover.add_argument("--stage", required=True, help="the stage whose end the reader stands for")
+    recover.add_argument("--out", type=Path, required=True, help="the checkpoint to write")
     export.add_argument("--checkpoint", type=Path, help="default: the last stage's")
     calibrate.add_argument("--per-article", type=int, help="questions per article (default: all)")
-    recipe.set_defaults(run=cmd_recipe, until=None, checkpoint=None, per_article=None)
+    recipe.set_defaults(
+        run=cmd_recipe,
+        until=None,
+        checkpoint=None,
+        per_article=None,
+        begin_stage=None,
+        begin_from=None,
+    )
+    recover.set_defaults(run=cmd_recover)
     train.set_defaults(run=cmd_train)
     export.set_defaults(run=cmd_export)
     calibrate.set_defaults(run=cmd_calibrate)

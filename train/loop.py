@@ -32,20 +32,33 @@ from train.data import DEV_FILE, DevSplit, Example, calibration_examples, split_
 from train.features import Feature, featurize, training_pool
 from train.measure import predictions, squad_scores
 from train.model import SpanModel, to_tensors, torch_read
-from train.recipe import Recipe, Stage
+from train.recipe import Recipe, Stage, recorded
 
 
-def train(recipe: Recipe, squad_dir: Path, work: Path, until: int | None = None) -> None:
+def train(
+    recipe: Recipe,
+    squad_dir: Path,
+    work: Path,
+    until: int | None = None,
+    begin: str | None = None,
+    begin_from: Path | None = None,
+) -> None:
     """Train the recipe's stages in turn, each from its checkpoint; stop after step ``until``
-    if given (a rerun goes on from there)."""
+    if given (a rerun goes on from there). With ``begin``, the stages before the one so named
+    are skipped and it starts from ``begin_from``: a checkpoint trained elsewhere, such as
+    a shipped reader recovered from its ONNX file (:mod:`train.recover`)."""
+    names = [s.name for s in recipe.stages]
+    if begin is not None and begin not in names:
+        raise ConfigError(f"no stage named {begin!r} in the recipe (it has {names})")
+    if (begin is None) != (begin_from is None):
+        raise ConfigError("a stage to begin at and the checkpoint it begins from go together")
     torch.set_num_threads(recipe.threads)
     work.mkdir(parents=True, exist_ok=True)
     titles = [a["title"] for a in load_squad(squad_dir / DEV_FILE)]
     split = split_dev(titles, recipe.split)
     (work / "split.json").write_text(json.dumps(asdict(split), indent=1))
     calibration = calibration_examples(squad_dir, split, recipe.eval_questions, recipe.seed)
-    begin_from = None
-    for stage in recipe.stages:
+    for stage in recipe.stages[names.index(begin) if begin else 0 :]:
         checkpoint = checkpoint_path(work, stage)
         step = train_stage(
             recipe, stage, squad_dir, split, calibration, checkpoint, begin_from, until
@@ -165,7 +178,7 @@ def stage_features(
 ) -> list[Feature]:
     """The stage's training windows, built once and kept in the work folder under a name
     made from everything they depend on."""
-    made_from = json.dumps([asdict(stage.pool), asdict(split), recipe.seed])
+    made_from = json.dumps([recorded(stage.pool), asdict(split), recipe.seed])
     path = work / f"features-{stage.name}-{hashlib.sha1(made_from.encode()).hexdigest()[:12]}.pt"
     if path.exists():
         cached: list[Feature] = torch.load(path, weights_only=False)
@@ -188,7 +201,7 @@ def save_checkpoint(
     path: Path, stage: Stage, step: int, model: SpanModel, optimizer: torch.optim.Optimizer
 ) -> None:
     state = {
-        "stage": asdict(stage),
+        "stage": recorded(stage),
         "step": step,
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
@@ -201,9 +214,9 @@ def load_checkpoint(path: Path, stage: Stage) -> dict[str, Any]:
     """A stage's checkpoint, refused when the recipe no longer gives that stage as it was
     trained: resuming would silently follow another schedule or pool."""
     state: dict[str, Any] = torch.load(path, weights_only=False)
-    if state["stage"] != asdict(stage):
+    if state["stage"] != recorded(stage):
         raise ConfigError(
-            f"{path} was trained as {state['stage']}, but the recipe now says {asdict(stage)}: "
+            f"{path} was trained as {state['stage']}, but the recipe now says {recorded(stage)}: "
             "restore the recipe, or remove the checkpoint to train the stage again"
         )
     return state

@@ -10,7 +10,7 @@ refused rather than silently followed.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +21,24 @@ RECIPE = Path(__file__).with_name("recipe.toml")
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """Linear warm-up to ``lr`` over ``warmup`` steps, then linear decay to 0 at ``steps``.
+    """Linear warm-up to ``lr`` over ``warmup`` steps from step ``restart``, then linear
+    decay to 0 at ``steps``.
 
     A stage that begins at step k > 0 joins this line at k, a warm restart at ``lr_at(k)``:
-    the rate an uninterrupted ``steps``-step run would have there.
+    the rate an uninterrupted ``steps``-step run would have there. With ``restart`` = k it
+    warms up afresh from k instead, for a short stage at a rate of its own.
     """
 
     lr: float
     warmup: int
     steps: int
+    restart: int = 0
 
     def lr_at(self, step: int) -> float:
         """The learning rate of update number ``step`` (counted from 0)."""
+        since, length = step - self.restart, self.steps - self.restart
         return self.lr * min(
-            (step + 1) / self.warmup, max(0.0, (self.steps - step) / (self.steps - self.warmup))
+            (since + 1) / self.warmup, max(0.0, (length - since) / (length - self.warmup))
         )
 
 
@@ -42,13 +46,15 @@ class Schedule:
 class Pool:
     """What a stage trains on: SQuAD 1.1 train with negatives made from it (each a share of
     its questions), and the SQuAD 2.0 train and dev-train articles repeated ``v2_repeat``
-    times (they carry the real unanswerable questions); shuffled, the first ``examples``."""
+    times (they carry the real unanswerable questions); shuffled, the first ``examples``, of
+    which a share ``shaped`` laid out as users' documents are read (:mod:`train.shapes`)."""
 
     examples: int
     v2_repeat: int
     swapped: float
     removed: float
     entity: float
+    shaped: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,17 @@ class Recipe:
     agreement_cases: int
     split: Split
     stages: tuple[Stage, ...]
+
+
+def recorded(part: Any) -> dict[str, Any]:
+    """A recipe part as checkpoints and feature caches record it: ``asdict`` without the
+    settings left at their defaults, so that what was recorded before a setting existed
+    still matches the recipe that leaves it out."""
+    return {
+        f.name: recorded(value) if is_dataclass(value) else value
+        for f in fields(part)
+        if (value := getattr(part, f.name)) != f.default
+    }
 
 
 def load_recipe(path: Path = RECIPE) -> Recipe:
@@ -126,14 +143,15 @@ def _values(cls: type[Any], raw: Any, where: str, nested: tuple[str, ...] = ()) 
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table, got {raw!r}")
     names = {f.name for f in fields(cls)}
-    missing, unknown = sorted(names - raw.keys()), sorted(raw.keys() - names)
+    required = {f.name for f in fields(cls) if f.default is MISSING}
+    missing, unknown = sorted(required - raw.keys()), sorted(raw.keys() - names)
     if missing:
         raise ConfigError(f"{where}: {missing[0]!r} is missing")
     if unknown:
         raise ConfigError(f"{where}: {unknown[0]!r} is not a recipe setting")
     out = {}
     for f in fields(cls):
-        if f.name in nested:
+        if f.name in nested or f.name not in raw:
             continue
         value = raw[f.name]
         kinds = _TYPES[str(f.type)]
@@ -159,15 +177,20 @@ def _check(recipe: Recipe, where: str) -> None:
     for stage in recipe.stages:
         schedule, pool = stage.schedule, stage.pool
         at = f"{where}: stage {stage.name!r}"
-        if not 0 < schedule.warmup < schedule.steps:
+        if not 0 < schedule.warmup < schedule.steps - schedule.restart:
             raise ConfigError(f"{at}: warmup must be between 0 and steps, got {schedule.warmup}")
+        if not 0 <= schedule.restart <= begins:
+            raise ConfigError(
+                f"{at}: restart must be between 0 and the step it begins at ({begins}), "
+                f"got {schedule.restart}"
+            )
         if schedule.steps <= begins:
             raise ConfigError(
                 f"{at}: steps must be past the step it begins at ({begins}), got {schedule.steps}"
             )
         if pool.examples < 1 or pool.v2_repeat < 0:
             raise ConfigError(f"{at}: examples must be at least 1 and v2_repeat at least 0")
-        for share in ("swapped", "removed", "entity"):
+        for share in ("swapped", "removed", "entity", "shaped"):
             if not 0 <= getattr(pool, share) <= 1:
                 raise ConfigError(f"{at}: {share} must be between 0 and 1")
         begins = schedule.steps
