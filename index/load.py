@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -180,6 +181,7 @@ class SourceTexts(Mapping[str, str]):
         self._root, self._max_bytes, self._prefix = root, max_bytes, prefix
         self._texts = texts  # None: not read yet
         self._unread = unread  # name -> the content hash it was indexed with
+        self._view = lru_cache(maxsize=4)(self._read_view)
 
     def named(self, prefix: str) -> SourceTexts:
         """The same texts, each name behind ``prefix`` (how citations name sources)."""
@@ -196,9 +198,7 @@ class SourceTexts(Mapping[str, str]):
         if text is None:
             text = read_text(self._root / name[len(self._prefix) :], self._max_bytes)
             if text_sha256(text) != self._unread[name]:
-                raise SourceFileError(
-                    f"{name} changed after it was indexed; index the folder again to ask about it"
-                )
+                raise _changed(name)
             self._texts[name] = text
         return text
 
@@ -207,19 +207,29 @@ class SourceTexts(Mapping[str, str]):
 
     def in_file(self, name: str, start: int, end: int) -> FileSpan:
         """Where ``self[name][start:end]`` stands in the file's own text (raw Markdown or
-        HTML, say): the file is read again, and must still read as it was indexed."""
+        HTML, say)."""
+        return self._view(name).file_span(start, end)
+
+    def _read_view(self, name: str) -> ReadingView:
+        """The file read again for its map, which must still read as it was indexed; the
+        few last used are kept (a page's clicks come back to the same files, and parsing a
+        large Markdown file takes seconds)."""
         view = read_view(self._root / name[len(self._prefix) :], self._max_bytes)
         if view.text != self[name]:
-            raise SourceFileError(
-                f"{name} changed after it was indexed; index the folder again to ask about it"
-            )
-        return view.file_span(start, end)
+            raise _changed(name)
+        return view
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._texts)
 
     def __len__(self) -> int:
         return len(self._texts)
+
+
+def _changed(name: str) -> SourceFileError:
+    return SourceFileError(
+        f"{name} changed after it was indexed; index the folder again to ask about it"
+    )
 
 
 def read_text(path: Path, max_bytes: int) -> str:

@@ -144,6 +144,12 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         at += len(line)
 
 
+def _line_starts(text: str) -> list[int]:
+    """Where each line begins, and the text's end after the last: a parser's (line, column)
+    positions as offsets."""
+    return [at for at, _ in _lines(text)] + [len(text)]
+
+
 # -- plain text ----------------------------------------------------------------------------
 
 
@@ -204,7 +210,7 @@ def markdown_view(origin: str) -> ReadingView:
 
     parser = MarkdownIt("commonmark").enable("table").disable("text_join")
     tokens = parser.parse(origin)
-    line_at = [at for at, _ in _lines(origin)] + [len(origin)]
+    line_at = _line_starts(origin)
     out = _Builder(origin)
     inside: list[str] = []  # open containers: lists, tables, rows
     for token in tokens:
@@ -327,7 +333,7 @@ class _HtmlReader(HTMLParser):
     def __init__(self, out: _Builder, text: str, base: int) -> None:
         super().__init__(convert_charrefs=False)
         self.out, self.base = out, base
-        self.line_at = [at for at, _ in _lines(text)] + [len(text)]
+        self.line_at = _line_starts(text)
         self.skipping = 0
         self.pre = 0
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from index.load import find_sources, load_folder, read_text, read_view
+from index.load import find_sources, load_changed, load_folder, read_text, read_view, scan_folder
 from index.view import html_view
 from qa.errors import SourceFileError, SourcesError
 
@@ -195,3 +195,18 @@ def minimal_pdf(text: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def test_a_span_maps_into_the_file_as_indexed_and_a_changed_file_is_refused(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "a.md", b"# Setup\n\nRun **make** first.\n")
+    texts, _, _ = load_changed(tmp_path, scan_folder(tmp_path), MB, lambda name, stamp: None)
+    start = texts["a.md"].index("make")
+    span = texts.in_file("a.md", start, start + 4)
+    assert (span.start, span.end, span.line) == (15, 19, 3)
+    write(tmp_path, "b.md", b"# Setup\n\nRun **make** first.\n")
+    others, _, _ = load_changed(tmp_path, scan_folder(tmp_path), MB, lambda name, stamp: None)
+    write(tmp_path, "b.md", b"# Setup\n\nRun **cmake** first.\n")
+    with pytest.raises(SourceFileError, match="changed after it was indexed"):
+        others.in_file("b.md", start, start + 4)

@@ -17,12 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from index.view import BLOCK, CELL, LINE
 from qa.text import sentence_spans
 from train.data import Example
-
-BLOCK = "\n\n"
-LINE = "\n"
-CELL = "\t"
 
 # Each shape's share of the examples shaped.
 SHAPES = {"title": 0.2, "section": 0.15, "list": 0.25, "fields": 0.1, "blocks": 0.3}
