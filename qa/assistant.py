@@ -17,6 +17,7 @@ from index.store import ChunkStore, collection_name
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
 from qa.answer import Answerer, Draft, ReaderAnswerer
 from qa.errors import ConfigError, QAError, SourceFileError, SourcesError
+from qa.floor import METHOD as FLOOR_METHOD
 from qa.floor import Floor, load_floor, measure_floor, measured_floor, save_floor
 from qa.llm import CheckedDraft, LLMAnswerer, open_llm
 from qa.read import shared_reader
@@ -108,12 +109,19 @@ class Assistant:
 
     def _floor(self) -> Floor:
         """The folder's floor: saved with the index, measured again when what it depends on
-        changed (the chunks, the embedding model, how many passages are read, the reader).
+        changed (the chunks, the embedding model, how many passages are read, the reader, the way
+        it is set).
 
         A floor set in the settings is used as it is, and nothing is measured.
         """
         reader = shared_reader()
-        parts = (self._store.content_key(), self._embedder.name, self.settings.top_k, reader.sha)
+        parts = (
+            self._store.content_key(),
+            self._embedder.name,
+            self.settings.top_k,
+            reader.sha,
+            FLOOR_METHOD,
+        )
         key = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
         if self.settings.floor >= 0:
             return Floor(self.settings.floor, 0, key, given=True)

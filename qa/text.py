@@ -34,7 +34,8 @@ def sentence_spans(text: str) -> list[Span]:
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
             before = text[begin : end.start()].rsplit(None, 1)
             word = before[-1].lstrip('("“') if before else ""
-            if text[end.start()] == "." and is_abbreviation(word):
+            numbered = text[end.end() : end.end() + 4].lstrip()[:1].isdigit()
+            if text[end.start()] == "." and is_abbreviation(word, numbered):
                 continue
             spans.append((begin, end.end()))
             begin = end.end()
@@ -42,13 +43,17 @@ def sentence_spans(text: str) -> list[Span]:
     return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
 
 
-def is_abbreviation(word: str) -> bool:
+def is_abbreviation(word: str, numbered: bool = False) -> bool:
     """Whether a word before a period is more likely shortened than ending a sentence, in any
-    English text: an initial ("J."), a dotted form ("U.S", "e.g"), or letters without a
-    vowel ("Mr", "Dr", "St", "vs")."""
+    English text: an initial ("J."), a dotted form ("U.S", "e.g"), letters without a vowel
+    ("Mr", "Dr", "St", "vs"), or, when a number follows (``numbered``), a short capitalised
+    word ("No. 5", "Fig. 3", "Vol. 2")."""
     letters = word.replace(".", "")
     return letters.isalpha() and (
-        len(letters) == 1 or "." in word or not set(letters.lower()) & set("aeiouy")
+        len(letters) == 1
+        or "." in word
+        or not set(letters.lower()) & set("aeiouy")
+        or (numbered and len(letters) <= 4 and letters[0].isupper())
     )
 
 

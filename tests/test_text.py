@@ -29,6 +29,15 @@ def test_sentences_do_not_break_at_abbreviations() -> None:
     ]
 
 
+def test_a_short_word_before_a_number_is_shortened_not_ending() -> None:
+    text = "See Fig. 3 and clause No. 12 of Vol. 2 here. The text ends in 2020. 15 people came."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "See Fig. 3 and clause No. 12 of Vol. 2 here.",
+        "The text ends in 2020.",
+        "15 people came.",
+    ]
+
+
 def test_line_breaks_and_colons_end_sentences() -> None:
     text = "He wrote on social media:\nGotta lock in those $Trillions. Life be dammed!!!"
     assert [text[a:b] for a, b in sentence_spans(text)] == [
