@@ -127,6 +127,14 @@ class _Builder:
         elif text:
             self._emit(text, start, end)
 
+    def drop_hyphen(self) -> None:
+        """Take back the hyphen the last word ended in: a word broken over two lines."""
+        if self.parts and self.parts[-1].endswith("-"):
+            self.parts[-1] = self.parts[-1][:-1]
+            self.starts.pop()
+            self.ends.pop()
+            self._last_end = self.ends[-1] if self.ends else 0
+
     def verbatim(self, text: str, at: int) -> None:
         """A line of code: kept as written, white space and all."""
         if text.strip():
@@ -153,18 +161,22 @@ def _line_starts(text: str) -> list[int]:
 # -- plain text ----------------------------------------------------------------------------
 
 
-def plain_view(origin: str) -> ReadingView:
+def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     """Hard-wrapped lines joined into the units they were cut from; bullets dropped.
 
     A line continues the one before when that one was full: the first word of this line
     would not have fitted within most of the file's width (the 95th percentile of its line
     lengths; wrapping tools break lines short of their limit by up to a word).
-    A text whose lines are longer than 100 characters is not wrapped: every line is a unit.
+    A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
+    unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
+    never units of their own, however long. A word broken over two lines at a hyphen is
+    read whole (:func:`_broken_word`).
     """
     lines = list(_lines(origin))
     lengths = sorted(len(line.rstrip()) for _, line in lines if line.strip())
     width = lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
-    wrapped = 40 <= width <= 100
+    wrapped = width >= 40 and (laid_out or width <= 100)
+    compounds: set[str] | None = None  # hyphenated words the file writes on one line
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
     column = 0  # where the open unit's text begins
@@ -186,10 +198,15 @@ def plain_view(origin: str) -> ReadingView:
             wrapped
             and previous is not None
             and label is None
-            and indent == column
+            and (laid_out or indent == column)  # a PDF's text keeps no indents
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )
-        if joins:
+        if joins and previous is not None and previous.rstrip().endswith("-"):
+            if compounds is None:
+                compounds = {w.casefold() for w in _COMPOUND.findall(origin)}
+            if _broken_word(previous.rstrip(), first_word, compounds):
+                out.drop_hyphen()
+        elif joins:
             out.space(at - 1)
         else:
             out.brk(LINE)
@@ -198,6 +215,24 @@ def plain_view(origin: str) -> ReadingView:
         out.words(line[begin:], at + begin)
         previous = line
     return out.build()
+
+
+_COMPOUND = re.compile(r"[^\W\d_]+-[^\W\d_]+")
+_SPLIT_LETTERS = re.compile(r"(?:^|\s)([^\W\d_]+)-$")
+
+
+def _broken_word(line: str, first_word: str, compounds: set[str]) -> bool:
+    """Whether a line ending in a hyphen broke a word a typesetter hyphenated ("manip-" and
+    "ulation"), to be read without its hyphen: letters on both sides, of one case, and not
+    a compound the file writes whole elsewhere ("well-known"). Otherwise the hyphen is kept
+    and the two halves are still one word ("--jobserver-" and "auth", "10-" and "20")."""
+    head = _SPLIT_LETTERS.search(line)
+    tail = re.match(r"[^\W\d_]+", first_word)
+    if head is None or tail is None:
+        return False
+    a, b = head.group(1), tail.group()
+    same_case = (a[-1].islower() and b[0].islower()) or (a[-1].isupper() and b.isupper())
+    return same_case and f"{a}-{b}".casefold() not in compounds
 
 
 # -- Markdown ------------------------------------------------------------------------------
@@ -402,4 +437,4 @@ def reading_view(suffix: str, origin: str) -> ReadingView:
         return html_view(origin)
     if suffix == ".docx":
         return identity_view(origin)
-    return plain_view(origin)
+    return plain_view(origin, laid_out=suffix == ".pdf")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.view import ReadingView, html_view, markdown_view, plain_view
+from index.view import ReadingView, html_view, markdown_view, plain_view, reading_view
 
 words = st.from_regex(r"[A-Za-z][a-z0-9]{0,7}", fullmatch=True)
 
@@ -213,3 +213,34 @@ def test_plain_text_joins_hard_wrapped_lines_and_keeps_short_ones() -> None:
 def test_plain_text_with_long_lines_is_read_as_written() -> None:
     text = ("A line longer than any wrapping width, " * 4 + "\n") * 3 + "Short closing line.\n"
     assert plain_view(text).text == text.rstrip("\n").replace(" \n", "\n")
+
+
+HYPHENATED = """\
+The library offers a whole set of functions for the manip-
+ulation of the structures which are by now rather well-
+known in the field, next to a well-known form of the same.
+To hand over the descriptors, give make the --jobserver-
+auth option, and read pages 10 to 12 of the annex, the OP-
+TIONAL part of the standard, where it is all written out.
+"""
+
+
+def test_a_word_broken_at_a_hyphen_over_two_lines_is_read_whole() -> None:
+    view = plain_view(HYPHENATED)
+    # a typesetter's break loses its hyphen; a compound the file writes whole keeps it, as
+    # does a technical token; an upper-case word joins like a lower-case one
+    for word in ("manipulation", "well-known in", "--jobserver-auth", "OPTIONAL part"):
+        assert word in view.text
+    assert "- " not in view.text and "manip-" not in view.text
+    start = view.text.index("manipulation")
+    begin, end = view.to_origin(start, start + len("manipulation"))
+    assert HYPHENATED[begin:end] == "manip-\nulation"
+
+
+def test_pdf_text_is_laid_out_lines_however_long() -> None:
+    words = "a page of a report set in a small type, so that each line holds many words"
+    lines = [f"{words} and runs on past a hundred characters, line {i} of" for i in range(8)]
+    text = "\n".join(lines) + "\n"
+    assert all(len(line) > 100 for line in lines)
+    assert reading_view(".txt", text).text.count("\n") == 7  # a text file's long lines: units
+    assert "\n" not in reading_view(".pdf", text).text  # a PDF's: a page layout, joined
