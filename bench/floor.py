@@ -18,6 +18,7 @@ retrieval and the reader, and their best answers' confidences give:
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import random
@@ -55,7 +56,8 @@ def spread(
 
 
 def bank_confidences(folder: Path) -> list[float]:
-    """The best answer's confidence of each bank question foreign to ``folder``."""
+    """The best answer's confidence of each bank question foreign to ``folder``: what the
+    floor is measured on, read through the public API (an abstention carries it too)."""
     from qa import Assistant, Settings
     from qa.floor import foreign_questions
 
@@ -73,10 +75,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("folders", nargs="*", type=Path, default=list(FOLDERS))
     parser.add_argument("--out", type=Path, default=RESULTS / "floor.md")
     args = parser.parse_args(argv)
+    plain = functools.partial(order_statistic, share=SHARE)
     rows = []
     for folder in args.folders:
         confidences = bank_confidences(folder)
-        plain = lambda c: order_statistic(c, SHARE)  # noqa: E731
         for name, floor in (("fitted (shipped)", floor_at), ("order statistic", plain)):
             low, high = spread(confidences, floor)
             rows.append(

@@ -127,9 +127,11 @@ class _Builder:
         elif text:
             self._emit(text, start, end)
 
-    def drop_hyphen(self) -> None:
-        """Take back the hyphen the last word ended in: a word broken over two lines."""
-        if self.parts and self.parts[-1].endswith("-"):
+    def glue(self, drop_hyphen: bool) -> None:
+        """Go on with the last word, which the line broke at its hyphen; without that hyphen
+        when ``drop_hyphen``."""
+        self._space = None
+        if drop_hyphen and self.parts and self.parts[-1].endswith("-"):
             self.parts[-1] = self.parts[-1][:-1]
             self.starts.pop()
             self.ends.pop()
@@ -170,7 +172,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
-    read whole (:func:`_broken_word`).
+    read whole (:func:`_typeset_break`).
     """
     lines = list(_lines(origin))
     lengths = sorted(len(line.rstrip()) for _, line in lines if line.strip())
@@ -201,11 +203,10 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             and (laid_out or indent == column)  # a PDF's text keeps no indents
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )
-        if joins and previous is not None and previous.rstrip().endswith("-"):
+        if joins and previous is not None and _HYPHEN_BREAK.search(previous):
             if compounds is None:
                 compounds = {w.casefold() for w in _COMPOUND.findall(origin)}
-            if _broken_word(previous.rstrip(), first_word, compounds):
-                out.drop_hyphen()
+            out.glue(drop_hyphen=_typeset_break(previous.rstrip(), first_word, compounds))
         elif joins:
             out.space(at - 1)
         else:
@@ -218,14 +219,15 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
 
 
 _COMPOUND = re.compile(r"[^\W\d_]+-[^\W\d_]+")
+_HYPHEN_BREAK = re.compile(r"[^\s-]-\s*$")  # a word broken at its hyphen, not a dash
 _SPLIT_LETTERS = re.compile(r"(?:^|\s)([^\W\d_]+)-$")
 
 
-def _broken_word(line: str, first_word: str, compounds: set[str]) -> bool:
-    """Whether a line ending in a hyphen broke a word a typesetter hyphenated ("manip-" and
-    "ulation"), to be read without its hyphen: letters on both sides, of one case, and not
-    a compound the file writes whole elsewhere ("well-known"). Otherwise the hyphen is kept
-    and the two halves are still one word ("--jobserver-" and "auth", "10-" and "20")."""
+def _typeset_break(line: str, first_word: str, compounds: set[str]) -> bool:
+    """Whether a line ending in a word's hyphen broke a word a typesetter hyphenated
+    ("manip-" and "ulation"), to be read without its hyphen: letters on both sides, of one
+    case, and not a compound the file writes whole elsewhere ("well-known"). Otherwise the
+    hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20")."""
     head = _SPLIT_LETTERS.search(line)
     tail = re.match(r"[^\W\d_]+", first_word)
     if head is None or tail is None:

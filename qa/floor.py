@@ -62,8 +62,9 @@ class Floor:
                 "foreign to this folder, too few to set a floor"
             )
         return (
-            f"tentative answers from confidence {self.confidence:.2g} (where {SHARE:.0%} of "
-            f"off-topic questions would get an answer, fitted on {self.questions} of them)"
+            f"tentative answers from confidence {self.confidence:.2g} (fitted on "
+            f"{self.questions} off-topic questions: about {SHARE:.0%} of such questions, at "
+            f"most {MOST:.0%}, would get an answer)"
         )
 
 
@@ -93,24 +94,25 @@ def foreign_questions(texts: Iterable[str]) -> list[str]:
 
 def floor_at(confidences: Sequence[float], share: float = SHARE, most: float = MOST) -> float:
     """The confidence that a normal fitted to the log-odds of ``confidences`` puts ``share``
-    of them above, raised if need be so that at most ``most`` of them in fact reach it."""
+    of them above, raised if need be so that at most ``most`` of them in fact reach it.
+
+    Questions with no span read at all (confidence 0) never get an answer: they are left
+    out of the fit, where one would stretch it tenfold."""
     if len(confidences) < 2 or not 0 < share <= most < 1:
         raise ValueError(f"need 2 confidences or more and 0 < share <= most < 1, got {share}")
-    odds = [_log_odds(c) for c in confidences]
-    mean, spread = statistics.fmean(odds), statistics.stdev(odds)
-    fitted = statistics.NormalDist(mean, spread).inv_cdf(1 - share) if spread else mean
-    ranked = sorted(odds, reverse=True)
-    at_most = math.nextafter(ranked[int(most * len(ranked))], math.inf)
-    return _probability(max(fitted, at_most))
+    odds = [_log_odds(c) for c in confidences if c > 0]
+    fitted = 0.0
+    if len(odds) >= 2:
+        mean, spread = statistics.fmean(odds), statistics.stdev(odds)
+        point = statistics.NormalDist(mean, spread).inv_cdf(1 - share) if spread else mean
+        fitted = 1 / (1 + math.exp(-point))
+    ranked = sorted(confidences, reverse=True)
+    return max(fitted, math.nextafter(ranked[int(most * len(ranked))], math.inf))
 
 
 def _log_odds(confidence: float) -> float:
-    p = min(max(confidence, 1e-12), 1 - 1e-12)  # a question without any span read is 0
+    p = min(confidence, 1 - 1e-12)
     return math.log(p / (1 - p))
-
-
-def _probability(log_odds: float) -> float:
-    return 1 / (1 + math.exp(-log_odds))
 
 
 #: Floors measured in this process, by key: a folder opened again (a test's fresh index of

@@ -43,17 +43,24 @@ def sentence_spans(text: str) -> list[Span]:
     return [s for s in (strip_span(text, a, b) for a, b in spans) if s[1] > s[0]]
 
 
+#: English's shortened words for the parts of a text that are numbered: before a number
+#: ("No. 5", "Fig. 3", "Vol. 2"), their period does not end a sentence.
+NUMBERED_PARTS = frozenset(
+    "no nos fig figs vol vols ch chap sec sect art arts eq eqs tab ref refs para pt app ex".split()
+)
+
+
 def is_abbreviation(word: str, numbered: bool = False) -> bool:
     """Whether a word before a period is more likely shortened than ending a sentence, in any
     English text: an initial ("J."), a dotted form ("U.S", "e.g"), letters without a vowel
-    ("Mr", "Dr", "St", "vs"), or, when a number follows (``numbered``), a short capitalised
-    word ("No. 5", "Fig. 3", "Vol. 2")."""
+    ("Mr", "Dr", "St", "vs"), or, when a number follows (``numbered``), the name of a
+    numbered part ("No", "Fig", "Vol")."""
     letters = word.replace(".", "")
     return letters.isalpha() and (
         len(letters) == 1
         or "." in word
         or not set(letters.lower()) & set("aeiouy")
-        or (numbered and len(letters) <= 4 and letters[0].isupper())
+        or (numbered and letters.casefold() in NUMBERED_PARTS)
     )
 
 

@@ -42,15 +42,24 @@ def test_one_or_two_high_confidences_do_not_set_the_floor() -> None:
 
 
 def test_the_floor_never_lets_through_more_than_the_most_allowed() -> None:
-    # A long upper tail the normal underrates: 10% of the questions far above the rest.
-    confidences = [1e-6] * 144 + [0.1] * 16
-    floor = floor_at(confidences, share=0.01, most=0.03)
-    assert sum(c >= floor for c in confidences) <= 0.03 * len(confidences)
-    assert floor_at([0.0] * 100) > 0.0  # no span read for any question: nothing clears it
+    # Long upper tails the normal underrates: questions far above the rest.
+    rng = random.Random(1)
+    for tail in ([0.1] * 16, [_sigmoid(rng.gauss(-2, 0.5)) for _ in range(10)]):
+        confidences = [_sigmoid(rng.gauss(-9, 1.5)) for _ in range(160 - len(tail))] + tail
+        floor = floor_at(confidences, share=0.01, most=0.03)
+        assert sum(c >= floor for c in confidences) <= 0.03 * len(confidences)
     with pytest.raises(ValueError):
         floor_at([0.1])
     with pytest.raises(ValueError):
         floor_at(confidences, share=0.05, most=0.03)
+
+
+def test_questions_without_any_span_read_do_not_stretch_the_fit() -> None:
+    rng = random.Random(2)
+    confidences = [_sigmoid(rng.gauss(-9, 1.5)) for _ in range(160)]
+    floor = floor_at(confidences)
+    assert math.isclose(floor_at([*confidences[:-2], 0.0, 0.0]), floor, rel_tol=0.2)
+    assert 0.0 < floor_at([0.0] * 100) < 1e-300  # none read a span: any span clears it
 
 
 def test_bank_questions_whose_answer_the_folder_holds_are_left_out() -> None:

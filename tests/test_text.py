@@ -29,12 +29,17 @@ def test_sentences_do_not_break_at_abbreviations() -> None:
     ]
 
 
-def test_a_short_word_before_a_number_is_shortened_not_ending() -> None:
-    text = "See Fig. 3 and clause No. 12 of Vol. 2 here. The text ends in 2020. 15 people came."
+def test_a_numbered_part_before_its_number_does_not_end_a_sentence() -> None:
+    text = (
+        "See Fig. 3 and clause No. 12 of Vol. 2 here. The text ends in 2020. 15 people came. "
+        "It ended in Rome. 12 delegates left."
+    )
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "See Fig. 3 and clause No. 12 of Vol. 2 here.",
         "The text ends in 2020.",
         "15 people came.",
+        "It ended in Rome.",
+        "12 delegates left.",
     ]
 
 

@@ -232,6 +232,10 @@ def test_a_word_broken_at_a_hyphen_over_two_lines_is_read_whole() -> None:
     for word in ("manipulation", "well-known in", "--jobserver-auth", "OPTIONAL part"):
         assert word in view.text
     assert "- " not in view.text and "manip-" not in view.text
+    # spaces left at a line's end do not come between the halves; a dash is not a word
+    assert "manipulation" in plain_view(HYPHENATED.replace("manip-\n", "manip-  \n")).text
+    dashed = plain_view(HYPHENATED.replace("the manip-\nulation", "the -\nmanipulation")).text
+    assert "the - manipulation" in dashed
     start = view.text.index("manipulation")
     begin, end = view.to_origin(start, start + len("manipulation"))
     assert HYPHENATED[begin:end] == "manip-\nulation"
