@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -107,7 +108,8 @@ def floor_at(confidences: Sequence[float], share: float = SHARE, most: float = M
         point = statistics.NormalDist(mean, spread).inv_cdf(1 - share) if spread else mean
         fitted = 1 / (1 + math.exp(-point))
     ranked = sorted(confidences, reverse=True)
-    return max(fitted, math.nextafter(ranked[int(most * len(ranked))], math.inf))
+    above = math.nextafter(ranked[int(most * len(ranked))], math.inf)
+    return max(fitted, above, sys.float_info.min)  # not a denormal: flushed to 0 under torch
 
 
 def _log_odds(confidence: float) -> float:
