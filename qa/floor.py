@@ -98,7 +98,7 @@ def floor_at(confidences: Sequence[float], share: float = SHARE, most: float = M
     of them above, raised if need be so that at most ``most`` of them in fact reach it.
 
     Questions with no span read at all (confidence 0) never get an answer: they are left
-    out of the fit, where one would stretch it tenfold."""
+    out of the fit, where one alone moved it threefold."""
     if len(confidences) < 2 or not 0 < share <= most < 1:
         raise ValueError(f"need 2 confidences or more and 0 < share <= most < 1, got {share}")
     odds = [_log_odds(c) for c in confidences if c > 0]
