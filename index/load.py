@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -286,9 +288,39 @@ def _pdf_text(name: str, data: bytes) -> str:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as exc:
         raise SourceFileError(f"{name}: not a readable PDF ({exc})") from None
+    return pages_text(pages)
+
+
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?", re.IGNORECASE)
+#: A first or last line met on this many pages, numbers aside, is a running head or foot.
+_RUNNING = 3
+
+
+def pages_text(pages: list[str]) -> str:
+    """A PDF's pages as one text, without running heads and feet (a page's first or last
+    line that is its number, or that opens or closes 3 pages or more, numbers aside), each
+    page's lines following the last page's: a paragraph a page break cut reads on."""
+
+    def form(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
+
+    split = [page.split("\n") for page in pages if page]
+    edges = Counter(form(line) for lines in split for line in {lines[0], lines[-1]})
+
+    def running(line: str) -> bool:
+        return bool(_PAGE_NUMBER.fullmatch(line.strip())) or edges[form(line)] >= _RUNNING
+
+    kept = []
+    for lines in split:
+        if running(lines[0]):
+            lines = lines[1:]
+        if lines and running(lines[-1]):
+            lines = lines[:-1]
+        kept.extend(lines)
+    return "\n".join(kept)
 
 
 def _docx_text(name: str, data: bytes) -> str:

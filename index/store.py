@@ -26,7 +26,8 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 2  # 2: offsets count in the reading view (index/view.py)
+SCHEMA = 3  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+# without running heads, words hyphenated over two lines read whole
 _PAGE = 2000
 _STATES = "files.json"
 

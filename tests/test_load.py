@@ -5,7 +5,15 @@ from pathlib import Path
 import docx
 import pytest
 
-from index.load import find_sources, load_changed, load_folder, read_text, read_view, scan_folder
+from index.load import (
+    find_sources,
+    load_changed,
+    load_folder,
+    pages_text,
+    read_text,
+    read_view,
+    scan_folder,
+)
 from index.view import html_view
 from qa.errors import SourceFileError, SourcesError
 
@@ -68,6 +76,27 @@ def test_html_gives_visible_text_only() -> None:
 def test_pdf_text_is_extracted(tmp_path: Path) -> None:
     path = write(tmp_path, "a.pdf", minimal_pdf("Mines become inert after weeks."))
     assert "Mines become inert after weeks." in read_text(path, MB)
+
+
+def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
+    head = "Chapter 2: Handling structures {}"
+    pages = [
+        "Title page\nA Manual",
+        f"{head.format(3)}\nThe reader keeps a paragraph that a page\nbreak cut in two.\n3",
+        f"{head.format(4)}\nwhole, as its writer set it down.\nPage 4 of 9",
+        f"{head.format(5)}\nThe last page ends on its own line\nv",
+        "",
+    ]
+    assert pages_text(pages).split("\n") == [
+        "Title page",
+        "A Manual",
+        "The reader keeps a paragraph that a page",
+        "break cut in two.",
+        "whole, as its writer set it down.",
+        "The last page ends on its own line",
+    ]
+    # a first line met on only two pages is the text's own
+    assert pages_text(["Install\nstep one", "Install\nstep two"]).startswith("Install\n")
 
 
 def docx_bytes(heading: str, paragraph: str, rows: list[list[str]]) -> bytes:
