@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from index.files import replace_atomically
+from qa.answer import confidence
 from qa.read import MODEL_DIR
 
 BANK = MODEL_DIR / "floor-bank.jsonl"
@@ -106,7 +107,7 @@ def floor_at(confidences: Sequence[float], share: float = SHARE, most: float = M
     if len(odds) >= 2:
         mean, spread = statistics.fmean(odds), statistics.stdev(odds)
         point = statistics.NormalDist(mean, spread).inv_cdf(1 - share) if spread else mean
-        fitted = 1 / (1 + math.exp(-point))
+        fitted = confidence(point, 0.0)  # log-odds are a margin over the threshold
     ranked = sorted(confidences, reverse=True)
     above = math.nextafter(ranked[int(most * len(ranked))], math.inf)
     return max(fitted, above, sys.float_info.min)  # not a denormal: flushed to 0 under torch

@@ -34,8 +34,9 @@ def sentence_spans(text: str) -> list[Span]:
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
             before = text[begin : end.start()].rsplit(None, 1)
             word = before[-1].lstrip('("“') if before else ""
-            numbered = text[end.end() : end.end() + 4].lstrip()[:1].isdigit()
-            if text[end.start()] == "." and is_abbreviation(word, numbered):
+            if text[end.start()] == "." and is_abbreviation(
+                word, numbered=text[end.end() : end.end() + 4].lstrip()[:1].isdigit()
+            ):
                 continue
             spans.append((begin, end.end()))
             begin = end.end()
