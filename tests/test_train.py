@@ -21,6 +21,7 @@ import torch
 
 from eval.metrics import load_gold
 from eval.run import DEFAULT_GOLD
+from eval.squad import load_squad
 from index.embed import packaged_model_path
 from index.errors import ConfigError
 from qa.read import MODEL_DIR, Reader, shared_reader
@@ -28,6 +29,7 @@ from tests.conftest import REPO
 from train.__main__ import main
 from train.data import DEV_FILE, TRAIN_V1_FILE, TRAIN_V2_FILE, Example, split_dev
 from train.export import question_key
+from train.features import training_pool
 from train.loop import train
 from train.measure import diagnose, squad_scores
 from train.model import SpanModel
@@ -181,6 +183,7 @@ def test_the_schedule_warms_up_decays_and_restarts_where_the_second_stage_begins
     ("setting", "bad", "message"),
     [
         ("steps = 3 }", "steps = 1 }", "warmup must be between 0 and steps, got 1"),
+        ("entity = 0.0 }", "entity = 0.0, skip = -1 }", "skip at least 0"),
         ("batch_size = 2", 'batch_size = "2"', "'batch_size' must be int, got '2'"),
         ("threads = 1", "threads = 0", "'threads' must be at least 1, got 0"),
         ("clip = 1.0", "", "'clip' is missing"),
@@ -198,6 +201,18 @@ def test_a_bad_recipe_is_refused_naming_the_value(
 
 
 # Negatives and scoring ---------------------------------------------------------------------
+
+
+def test_a_pool_that_skips_reads_the_examples_after_the_ones_skipped(squad_dir: Path) -> None:
+    """A stage with ``skip`` reads examples no stage on the same shuffle without it read."""
+    split = split_dev([a["title"] for a in load_squad(squad_dir / DEV_FILE)], Split(13, 1, 1))
+    pool = Pool(examples=6, v2_repeat=1, swapped=0.1, removed=0.3, entity=0.3)
+    whole = training_pool(squad_dir, split, replace(pool, examples=12), seed=0)
+    first = training_pool(squad_dir, split, pool, seed=0)
+    after = training_pool(squad_dir, split, replace(pool, skip=6), seed=0)
+    assert first == whole[:6] and after == whole[6:]
+    with pytest.raises(ConfigError, match="more than it has"):
+        training_pool(squad_dir, split, replace(pool, skip=10_000), seed=0)
 
 
 def test_answer_removed_negatives_lose_the_answer_and_keep_the_rest() -> None:

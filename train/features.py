@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.squad import load_squad
+from index.errors import ConfigError
 from qa.read import Window, encode, windows
 from train.data import TRAIN_V1_FILE, TRAIN_V2_FILE, DevSplit, Example, dev_articles, examples
 from train.negatives import entity_swapped_negatives, removed_negatives, swapped_negatives
@@ -20,8 +21,9 @@ from train.shapes import index_articles, reshaped
 def training_pool(squad_dir: Path, split: DevSplit, pool: Pool, seed: int) -> list[Example]:
     """SQuAD 1.1 train, the 2.0 train and dev-train articles (repeated: they carry the real
     unanswerable questions), paragraph-swapped, answer-removed and entity-swapped negatives,
-    shuffled; the first ``pool.examples``, a share ``pool.shaped`` of them laid out as
-    documents (none with the default 0: the pool is then as before shapes existed)."""
+    shuffled; ``pool.examples`` of them after the first ``pool.skip``, a share
+    ``pool.shaped`` of them laid out as documents (none with the default 0: the pool is then
+    as before shapes existed)."""
     v1 = load_squad(squad_dir / TRAIN_V1_FILE)
     v2 = load_squad(squad_dir / TRAIN_V2_FILE) + dev_articles(squad_dir, split.train)
     items = (
@@ -32,9 +34,15 @@ def training_pool(squad_dir: Path, split: DevSplit, pool: Pool, seed: int) -> li
         + examples(v2) * pool.v2_repeat
     )
     random.Random(seed).shuffle(items)
+    taken = items[pool.skip : pool.skip + pool.examples]
+    if len(taken) < pool.examples:
+        raise ConfigError(
+            f"the pool holds {len(items)} examples: {pool.examples} after the first "
+            f"{pool.skip} are more than it has"
+        )
     if not pool.shaped:
-        return items[: pool.examples]
-    return reshaped(items[: pool.examples], index_articles(v1 + v2), pool.shaped, seed)
+        return taken
+    return reshaped(taken, index_articles(v1 + v2), pool.shaped, seed)
 
 
 def token_labels(window: Window, example: Example) -> tuple[int, int]:

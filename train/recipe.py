@@ -46,8 +46,10 @@ class Schedule:
 class Pool:
     """What a stage trains on: SQuAD 1.1 train with negatives made from it (each a share of
     its questions), and the SQuAD 2.0 train and dev-train articles repeated ``v2_repeat``
-    times (they carry the real unanswerable questions); shuffled, the first ``examples``, of
-    which a share ``shaped`` laid out as users' documents are read (:mod:`train.shapes`)."""
+    times (they carry the real unanswerable questions); shuffled, ``examples`` of them after
+    the first ``skip`` (a stage that skips what the stages before it took reads examples
+    fresh), of which a share ``shaped`` laid out as users' documents are read
+    (:mod:`train.shapes`)."""
 
     examples: int
     v2_repeat: int
@@ -55,6 +57,7 @@ class Pool:
     removed: float
     entity: float
     shaped: float = 0.0
+    skip: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +191,8 @@ def _check(recipe: Recipe, where: str) -> None:
             raise ConfigError(
                 f"{at}: steps must be past the step it begins at ({begins}), got {schedule.steps}"
             )
-        if pool.examples < 1 or pool.v2_repeat < 0:
-            raise ConfigError(f"{at}: examples must be at least 1 and v2_repeat at least 0")
+        if pool.examples < 1 or pool.v2_repeat < 0 or pool.skip < 0:
+            raise ConfigError(f"{at}: examples must be at least 1, v2_repeat and skip at least 0")
         for share in ("swapped", "removed", "entity", "shaped"):
             if not 0 <= getattr(pool, share) <= 1:
                 raise ConfigError(f"{at}: {share} must be between 0 and 1")
