@@ -157,6 +157,15 @@ def test_the_shipped_recipe_is_the_two_stages_the_reader_was_trained_in() -> Non
     )
 
 
+@pytest.mark.parametrize("path", sorted(RECIPE.parent.glob("recipe-v*.toml")), ids=lambda p: p.name)
+def test_a_candidate_recipe_continues_the_shipped_one(path: Path) -> None:
+    """The model card's candidate versions are reproducible from their recipes: each loads,
+    shares the shipped reader's split and begins with its stages."""
+    shipped, candidate = load_recipe(RECIPE), load_recipe(path)
+    assert candidate.split == shipped.split
+    assert candidate.stages[: len(shipped.stages)] == shipped.stages
+
+
 def test_the_model_card_quotes_the_recipe_as_it_is() -> None:
     card = (MODEL_DIR / "README.md").read_text(encoding="utf-8")
     assert f"```toml\n{RECIPE.read_text(encoding='utf-8')}```" in card
