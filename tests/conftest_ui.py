@@ -173,6 +173,9 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 WAIT_MS = 30_000
+# Playwright's assertions wait 5 s by default, whatever the page's timeout: on a loaded
+# 2-core machine Gradio's first render alone can take longer (a CI run saw "Loading...").
+expect.set_options(timeout=WAIT_MS)
 
 
 @contextmanager
