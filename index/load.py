@@ -294,7 +294,12 @@ def _pdf_text(name: str, data: bytes) -> str:
     return pages_text(pages)
 
 
-_PAGE_NUMBER = re.compile(r"(?:page\s+)?(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?", re.IGNORECASE)
+#: A page number: arabic, or a roman numeral by its grammar (so "civil" or "ill" is a word).
+_PAGE_NUMBER = re.compile(
+    r"(?:page\s+)?(?:\d+|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    r"(?:\s*(?:of|/)\s*\d+)?",
+    re.IGNORECASE,
+)
 #: A first or last line met on this many pages, numbers aside, is a running head or foot.
 _RUNNING = 3
 

@@ -97,6 +97,14 @@ def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
     ]
     # a first line met on only two pages is the text's own
     assert pages_text(["Install\nstep one", "Install\nstep two"]).startswith("Install\n")
+    # a word spelt with a roman numeral's letters is not a page number
+    assert pages_text(["Ships were\nill", "Law, both criminal and\ncivil"]).split("\n") == [
+        "Ships were",
+        "ill",
+        "Law, both criminal and",
+        "civil",
+    ]
+    assert pages_text(["xiv\nPreface text", "Body text\nxlii"]) == "Preface text\nBody text"
 
 
 def docx_bytes(heading: str, paragraph: str, rows: list[list[str]]) -> bytes:
