@@ -15,7 +15,7 @@ from index.embed import Embedder, default_embedder
 from index.load import SUPPORTED_SUFFIXES, SourceTexts, read_text
 from index.store import ChunkStore, collection_name
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
-from qa.answer import Answerer, Draft, ReaderAnswerer
+from qa.answer import Answerer, Draft, ReaderAnswerer, unwritten
 from qa.errors import ConfigError, QAError, SourceFileError, SourcesError
 from qa.floor import METHOD as FLOOR_METHOD
 from qa.floor import Floor, load_floor, measure_floor, measured_floor, save_floor
@@ -134,7 +134,9 @@ class Assistant:
         return floor
 
     def _best_confidences(self, questions: Sequence[str]) -> list[float]:
-        """Each question's best answer's confidence, through retrieval and the reader."""
+        """Each question's best answer's confidence, through retrieval and the reader. A
+        question naming a number no source writes is read too: that rule only takes answers
+        away, so no more than the floor's share of foreign questions gets one."""
         best = []
         for question in questions:
             found = self._extractive.find(question, self._retriever.retrieve(question))
@@ -285,12 +287,15 @@ class Assistant:
         searched = standalone_question(question, history)
         passages = self._retriever.retrieve(searched, top_k)
         t1 = time.perf_counter()
-        if isinstance(self._answerer, LLMAnswerer):
+        draft: Draft
+        if numbers := self._retriever.unwritten_numbers(searched):
+            draft = Draft(unwritten(numbers), (), "not_found")
+        elif isinstance(self._answerer, LLMAnswerer):
             for piece in self._answerer.stream(searched, passages):
                 if isinstance(piece, str):
                     yield piece
                 else:
-                    draft: Draft = piece
+                    draft = piece
         else:
             draft = self._answerer.answer(searched, passages)
         t2 = time.perf_counter()

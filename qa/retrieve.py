@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from index.chunk import Chunk
 from index.embed import Embedder
 from index.files import replace_atomically
 from index.store import ChunkStore
+from qa.text import normalize_token, numbers, tokens
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
@@ -86,6 +87,17 @@ class Lexical:
         self._bm25.save(
             str(folder), corpus=corpus, show_progress=False, raise_on_serialization_error=True
         )
+
+    @cached_property
+    def written_numbers(self) -> frozenset[str]:
+        """Every number the chunks write, with the leading parts of each dotted one ("4.4"
+        and "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too."""
+        written: set[str] = set()
+        for chunk in self._chunks:
+            for number in numbers(chunk.text):
+                parts = number.split(".")
+                written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+        return frozenset(written)
 
     def query(self, question: str, k: int) -> list[tuple[Chunk, float]]:
         k = min(k, len(self._chunks))
@@ -156,6 +168,14 @@ class HybridRetriever:
         count = store.count()
         self._depth = max(1, min(100, count))  # any per-question top_k up to 100 is served
         self._lexical = lexical_index(store) if count else None
+
+    def unwritten_numbers(self, question: str) -> list[str]:
+        """The numbers ``question`` names, as it writes them, that no source writes: a
+        question about a release, a year or an amount the folder never mentions is one it
+        cannot answer."""
+        written = self._lexical.written_numbers if self._lexical else frozenset()
+        named = (t for t in tokens(question) if t.lstrip("$£€")[:1].isdigit())
+        return list(dict.fromkeys(t for t in named if normalize_token(t) not in written))
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Passage]:
         vector = self._embedder.embed([query])[0]
