@@ -12,10 +12,11 @@ rather than building it again.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import Sequence
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from qa.text import normalize_token, numbers, tokens
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
-_BM25_VERSION = 2
+_BM25_VERSION = 3  # 3: the numbers the chunks write saved with it
+_NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -56,10 +58,13 @@ def _tokenize(texts: Sequence[str]) -> Any:
 
 class Lexical:
     """BM25 over a store's chunks; only chunks sharing a term with the question are returned
-    (a zero-score chunk would otherwise earn a fused score for its rank alone)."""
+    (a zero-score chunk would otherwise earn a fused score for its rank alone). Saved with
+    it, the numbers the chunks write (:func:`numbers_written`), so that a process opening
+    the index does not read the whole text again for them."""
 
-    def __init__(self, bm25: Any, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, bm25: Any, chunks: Sequence[Chunk], written_numbers: frozenset[str]) -> None:
         self._bm25, self._chunks = bm25, chunks
+        self.written_numbers = written_numbers
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk]) -> Lexical:
@@ -67,7 +72,7 @@ class Lexical:
 
         bm25 = bm25s.BM25()
         bm25.index(_tokenize([c.text for c in chunks]), show_progress=False)
-        return cls(bm25, chunks)
+        return cls(bm25, chunks, numbers_written(chunks))
 
     @classmethod
     def load(cls, folder: Path) -> Lexical:
@@ -76,7 +81,8 @@ class Lexical:
         bm25 = bm25s.BM25.load(str(folder), load_corpus=True, show_progress=False)
         chunks = [Chunk(r["source"], r["start"], r["end"], r["text"]) for r in bm25.corpus]
         bm25.corpus = None  # hits then come back as row numbers into ``chunks``
-        return cls(bm25, chunks)
+        numbers = frozenset(json.loads((folder / _NUMBERS).read_text("utf-8")))
+        return cls(bm25, chunks, numbers)
 
     def save(self, folder: Path) -> None:
         corpus = [
@@ -87,17 +93,7 @@ class Lexical:
         self._bm25.save(
             str(folder), corpus=corpus, show_progress=False, raise_on_serialization_error=True
         )
-
-    @cached_property
-    def written_numbers(self) -> frozenset[str]:
-        """Every number the chunks write, with the leading parts of each dotted one ("4.4"
-        and "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too."""
-        written: set[str] = set()
-        for chunk in self._chunks:
-            for number in numbers(chunk.text):
-                parts = number.split(".")
-                written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
-        return frozenset(written)
+        (folder / _NUMBERS).write_text(json.dumps(sorted(self.written_numbers)), "utf-8")
 
     def query(self, question: str, k: int) -> list[tuple[Chunk, float]]:
         k = min(k, len(self._chunks))
@@ -109,6 +105,17 @@ class Lexical:
             for i, s in zip(indexes[0], scores[0], strict=True)
             if s > 0.0
         ]
+
+
+def numbers_written(chunks: Sequence[Chunk]) -> frozenset[str]:
+    """Every number the chunks write, with the leading parts of each dotted one ("4.4"
+    and "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too."""
+    written: set[str] = set()
+    for chunk in chunks:
+        for number in numbers(chunk.text):
+            parts = number.split(".")
+            written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return frozenset(written)
 
 
 def lexical_index(store: ChunkStore) -> Lexical:
@@ -173,7 +180,7 @@ class HybridRetriever:
         """The numbers ``question`` names, as it writes them, that no source writes: a
         question about a release, a year or an amount the folder never mentions is one it
         cannot answer."""
-        written = self._lexical.written_numbers if self._lexical else frozenset()
+        written = self._lexical.written_numbers if self._lexical is not None else frozenset()
         named = (t for t in tokens(question) if t.lstrip("$£€")[:1].isdigit())
         return list(dict.fromkeys(t for t in named if normalize_token(t) not in written))
 
