@@ -23,17 +23,15 @@ from qa.types import Citation, Passage, Tier
 #: What is said when nothing clears the floor. Not "the sources don't say": the closest
 #: passages shown with it may answer in words the reader did not recognise.
 NOT_FOUND = "No answer I can stand behind."
+#: Confidence at the reader's calibrated threshold: a different answer in another source is
+#: shown as a differing account only when the reader would give it on its own.
+CALIBRATED = 0.5
 
 
 def unwritten(numbers: Sequence[str]) -> str:
     """What is said when the question names numbers no source writes."""
     verb = "appears" if len(numbers) == 1 else "appear"
     return f"No answer: {' and '.join(numbers)} {verb} nowhere in the sources."
-
-
-#: Confidence at the reader's calibrated threshold: a different answer in another source is
-#: shown as a differing account only when the reader would give it on its own.
-CALIBRATED = 0.5
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from index.chunk import Chunk
 from index.embed import Embedder
 from index.files import replace_atomically
 from index.store import ChunkStore
-from qa.text import normalize_token, numbers, tokens
+from qa.text import normalize_token, number_tokens, numbers
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
@@ -181,7 +181,7 @@ class HybridRetriever:
         question about a release, a year or an amount the folder never mentions is one it
         cannot answer."""
         written = self._lexical.written_numbers if self._lexical is not None else frozenset()
-        named = (t for t in tokens(question) if t.lstrip("$£€")[:1].isdigit())
+        named = number_tokens(question)
         return list(dict.fromkeys(t for t in named if normalize_token(t) not in written))
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Passage]:

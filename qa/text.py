@@ -108,9 +108,14 @@ def content_words(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def number_tokens(text: str) -> list[str]:
+    """Numbers written with digits, as written (``$10,000``)."""
+    return [t for t in tokens(text) if t.lstrip("$£€")[:1].isdigit()]
+
+
 def numbers(text: str) -> set[str]:
     """Numbers written with digits, normalised (``10,000`` -> ``10000``)."""
-    return {normalize_token(t) for t in tokens(text) if t.lstrip("$£€")[:1].isdigit()}
+    return {normalize_token(t) for t in number_tokens(text)}
 
 
 def check_question(question: str, limit: int) -> str:

@@ -95,7 +95,7 @@ def test_the_numbers_a_question_names_that_no_source_writes(
     loaded, said = open_retriever(sources, settings, embedder, caplog)
     assert any("loaded" in s for s in said)  # the numbers are saved with the BM25 index
     for retriever in (built, loaded):
-        # As the question writes them; written however the source writes them (10,000), or
+        # As the question writes them; written however the source writes them (1,024), or
         # as the leading part of a longer version number (4.4 of 4.4.1).
         assert retriever.unwritten_numbers("Did 4.4 fix 1024 bugs, or 2,031 in v4.5?") == [
             "2,031",
