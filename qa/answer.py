@@ -1,23 +1,26 @@
 """Answer: the reader's best span across the retrieved passages, cited by the sentence holding it.
 
 The reader (:mod:`qa.read`) proposes each passage's best span and how far it beats "no
-answer". The answer is the best span overall, in a tier: confident at the reader's
-calibrated threshold or above; tentative below it but above the floor calibrated on the
-user's folder (:mod:`qa.floor`); else nothing found. Another source is cited beside it when
-the reader finds the same answer there (``agree``), and shown with its own answer when the
-reader is confident of a different one there (``differ``).
+answer". A span answers only if its section writes the numbers the question names, within
+the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"). The answer is
+the best span of those, in a tier: confident at the reader's calibrated threshold or
+above; tentative below it but above the floor calibrated on the user's folder
+(:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader
+finds the same answer there (``agree``), and shown with its own answer when the reader is
+confident of a different one there (``differ``).
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
 from qa.read import Reader, Reading
-from qa.text import Span, content_terms, sentence_spans
+from qa.text import Span, content_terms, numbered_headings, numbers, sentence_spans, written_numbers
 from qa.types import Citation, Passage, Tier
 
 #: What is said when nothing clears the floor. Not "the sources don't say": the closest
@@ -63,6 +66,7 @@ class Found:
     source: str
     span: Span
     sentence: Span
+    passage: Span
     margin: float
     confidence: float
 
@@ -95,6 +99,7 @@ class ReaderAnswerer:
         self.abstain_below = abstain_below
         self.floor = floor
         self._sentences = cache(lambda source: sentence_spans(texts[source]))
+        self._headings = cache(lambda source: numbered_headings(texts[source]))
 
     def tier(self, confidence: float) -> Tier:
         if confidence >= self.abstain_below:
@@ -103,6 +108,8 @@ class ReaderAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         found = self.find(question, passages)
+        if named := numbers(question):
+            found = [f for f in found if named <= self._numbers_in_section(f)]
         best = found[0] if found else None
         tier = self.tier(best.confidence) if best else "not_found"
         if best is None or tier == "not_found":
@@ -140,12 +147,30 @@ class ReaderAnswerer:
         readings = self._reader.read(question, [p.text for p in passages])
         return [self._place(passages[r.passage], r) for r in readings]
 
+    def _numbers_in_section(self, f: Found) -> set[str]:
+        """The numbers the answer's section writes within its passage, and the section's own
+        heading: release notes name their version once, over the section, and a passage
+        can run on past the next version's heading."""
+        text, headings = self._texts[f.source], self._headings(f.source)
+        i = bisect_right([at for at, _ in headings], f.span[0])
+        begin = headings[i - 1][0] if i else 0
+        end = headings[i][0] if i < len(headings) else len(text)
+        written = written_numbers(text[max(begin, f.passage[0]) : min(end, f.passage[1])])
+        return written | headings[i - 1][1] if i else written
+
     def _place(self, passage: Passage, reading: Reading) -> Found:
         start, end = passage.start + reading.start, passage.start + reading.end
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]
         sentence = (min(held[0][0], start), max(held[-1][1], end)) if held else (start, end)
         score = confidence(reading.margin, self._reader.threshold)
-        return Found(passage.source, (start, end), sentence, reading.margin, score)
+        return Found(
+            passage.source,
+            (start, end),
+            sentence,
+            (passage.start, passage.end),
+            reading.margin,
+            score,
+        )
 
     def _quote(self, source: str, span: Span) -> str:
         return self._texts[source][span[0] : span[1]]

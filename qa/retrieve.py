@@ -24,7 +24,7 @@ from index.chunk import Chunk
 from index.embed import Embedder
 from index.files import replace_atomically
 from index.store import ChunkStore
-from qa.text import normalize_token, number_tokens, numbers
+from qa.text import normalize_token, number_tokens, written_numbers
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
@@ -108,14 +108,8 @@ class Lexical:
 
 
 def numbers_written(chunks: Sequence[Chunk]) -> frozenset[str]:
-    """Every number the chunks write, with the leading parts of each dotted one ("4.4"
-    and "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too."""
-    written: set[str] = set()
-    for chunk in chunks:
-        for number in numbers(chunk.text):
-            parts = number.split(".")
-            written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
-    return frozenset(written)
+    """Every number the chunks write (:func:`~qa.text.written_numbers`)."""
+    return frozenset().union(*(written_numbers(chunk.text) for chunk in chunks))
 
 
 def lexical_index(store: ChunkStore) -> Lexical:

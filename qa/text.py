@@ -118,6 +118,44 @@ def numbers(text: str) -> set[str]:
     return {normalize_token(t) for t in number_tokens(text)}
 
 
+def written_numbers(text: str) -> set[str]:
+    """The numbers ``text`` writes, with the leading parts of each dotted one ("4.4" and
+    "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too."""
+    written: set[str] = set()
+    for number in numbers(text):
+        parts = number.split(".")
+        written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return written
+
+
+#: A block of one line: how every format's heading stands in the reading view.
+_ONE_LINE_BLOCK = re.compile(r"(?:^|(?<=\n\n))[^\n]+(?=\n\n|\Z)")
+_HEADING_WORDS = 10
+_HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a title
+
+
+def numbered_headings(text: str) -> list[tuple[int, set[str]]]:
+    """Where each heading that writes a number starts, with the numbers it writes
+    (:func:`written_numbers`): "Version 4.3 (19 Jan 2020)", "## v2.0.1", "5.4.1".
+
+    A heading is a block of one line, of at most 10 words of at most 25 characters, that
+    ends without a sentence's punctuation: what Markdown and HTML headings and plain-text
+    titles over blank lines all are in the reading view.
+    """
+    found = []
+    for line in _ONE_LINE_BLOCK.finditer(text):
+        words = line.group().split()
+        if (
+            len(words) <= _HEADING_WORDS
+            and max(map(len, words)) <= _HEADING_WORD_CHARS
+            and words[-1][-1] not in ".!?,;"
+        ):
+            written = written_numbers(line.group())
+            if written:
+                found.append((line.start(), written))
+    return found
+
+
 def check_question(question: str, limit: int) -> str:
     """The question cleaned of control characters, or an error saying what is wrong."""
     if not isinstance(question, str):

@@ -106,6 +106,59 @@ def test_a_question_naming_a_number_no_source_writes_is_declined_saying_so(
     assert "nowhere" not in answer.text and answer.tier != "not_found"
 
 
+RELEASE_NOTES = """\
+Widget release notes
+
+Version 2.0 (3 March 2021)
+
+The configuration file is now read from the home folder when no path is given.
+Start-up is about twice as fast on large projects, because plug-ins are loaded only when first used.
+The old XML export has been removed; use the JSON export instead, which keeps every field.
+Error messages now name the file and the line where a problem was found.
+The installer no longer asks for administrator rights on a single-user machine.
+Logs are rotated every week and kept for a month.
+Network requests are retried three times before an error is reported.
+The documentation has moved to a new site and is searchable.
+The new streaming parser was contributed by Maria Alvarez.
+It reads files of any size in constant memory.
+
+Version 1.0 (5 May 2019)
+
+This is the first stable release.
+Projects can be opened from the command line or from the start page.
+Every project keeps its settings in a single configuration file beside it.
+Exports are written as XML, one file for each project.
+Plug-ins are loaded when the program starts.
+The command-line client was written by Tom Becker.
+It runs on Linux, macOS and Windows.
+"""
+
+
+def test_an_answer_about_one_release_comes_from_that_release_s_section(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """A passage deep in 2.0's notes does not write "2.0" (its heading does), and one may run
+    on past 1.0's heading: neither makes an answer about 2.0 one about 1.0."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "NEWS.txt").write_text(RELEASE_NOTES)
+    settings = Settings(index_dir=tmp_path / "index", floor=1e-4)
+    assistant = Assistant.open(folder, settings, embedder=embedder)
+    text = assistant.source_text("notes/NEWS.txt")
+    second = text.index("Version 1.0")
+    answer = assistant.ask("Who contributed the streaming parser in version 2.0?")
+    cited = answer.citations[0]
+    assert answer.text == "Maria Alvarez" and cited.end < second
+    holding = [p for p in answer.passages if p.start <= cited.start and cited.end <= p.end]
+    assert holding and not any("2.0" in p.text for p in holding)
+    for question in (
+        "Who contributed the streaming parser in version 1.0?",
+        "How often are logs rotated in version 1.0?",
+    ):
+        answer = assistant.ask(question)
+        assert all(c.start > second for c in answer.citations), answer.text
+
+
 @pytest.mark.parametrize(
     "question",
     [

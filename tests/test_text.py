@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from index.load import read_text
-from qa.text import content_terms, numbers, sentence_spans
+from qa.text import content_terms, numbered_headings, numbers, sentence_spans, written_numbers
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 
@@ -57,3 +57,27 @@ def test_terms_are_stemmed_content_words_and_numbers() -> None:
     terms = content_terms("How many U.S. soldiers were deployed?")
     assert terms == ["mani", "u.s.", "soldier", "deploy"]
     assert numbers("10,000 North Korean soldiers and 3 ships") == {"10000", "3"}
+
+
+def test_the_numbers_a_text_writes_include_the_leading_parts_of_a_version() -> None:
+    assert written_numbers("Released 4.4.1 on 10,000 machines.") == {"4", "4.4", "4.4.1", "10000"}
+
+
+def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
+    text = (
+        "Release notes\n\n"  # a heading, but no number
+        "Version 2.0 (3 March 2021)\n\n"
+        "A complete list is at https://example.org/bugs/index.php?report_id=111&release=108\n\n"
+        "https://example.org/bugs/index.php?report_id=111&release=108\n\n"
+        "This release fixes 12 bugs.\n\n"
+        "Fixes since v1.9\n\n"
+        "Faster parser.\nLine 2 of this block: 3 more.\n\n"
+        "## v1.9.1"
+    )
+    found = numbered_headings(text)
+    assert [text[at:].split("\n", 1)[0] for at, _ in found] == [
+        "Version 2.0 (3 March 2021)",
+        "Fixes since v1.9",
+        "## v1.9.1",
+    ]
+    assert found[0][1] == {"2", "2.0", "3", "2021"} and found[2][1] == {"1", "1.9", "1.9.1"}
