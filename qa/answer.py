@@ -31,6 +31,11 @@ NOT_FOUND = "No answer I can stand behind."
 CALIBRATED = 0.5
 
 
+#: How passages are read, in what a folder's floor depends on: a floor saved by an earlier
+#: way of reading is measured again. 2: under their numbered heading (:meth:`ReaderAnswerer.find`).
+READING_VERSION = 2
+
+
 def unwritten(numbers: Sequence[str]) -> str:
     """What is said when the question names numbers no source writes."""
     verb = "appears" if len(numbers) == 1 else "appear"
@@ -143,23 +148,45 @@ class ReaderAnswerer:
         )
 
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
-        """Each passage's best span placed in its source, the most confident first."""
-        readings = self._reader.read(question, [p.text for p in passages])
-        return [self._place(passages[r.passage], r) for r in readings]
+        """Each passage's best span placed in its source, the most confident first.
+
+        For a question that names a number, a passage is read under the heading of its
+        section that writes one, when the passage does not hold it: "Version 4.3 (19 Jan
+        2020)" tells the reader which release a passage deep in its notes is about.
+        """
+        named = bool(numbers(question))
+        above = [self._heading_above(p) if named else None for p in passages]
+        texts = [
+            p.text if heading is None else f"{self._quote(p.source, heading)}\n{p.text}"
+            for p, heading in zip(passages, above, strict=True)
+        ]
+        readings = self._reader.read(question, texts)
+        return [self._place(passages[r.passage], above[r.passage], r) for r in readings]
+
+    def _heading_above(self, passage: Passage) -> Span | None:
+        """The numbered heading of the section ``passage`` begins in, if it stands above it."""
+        headings = self._headings(passage.source)
+        i = bisect_right([span[0] for span, _ in headings], passage.start)
+        return headings[i - 1][0] if i and headings[i - 1][0][1] <= passage.start else None
 
     def _numbers_in_section(self, f: Found) -> set[str]:
         """The numbers the answer's section writes within its passage, and the section's own
         heading: release notes name their version once, over the section, and a passage
         can run on past the next version's heading."""
         text, headings = self._texts[f.source], self._headings(f.source)
-        i = bisect_right([at for at, _ in headings], f.span[0])
-        begin = headings[i - 1][0] if i else 0
-        end = headings[i][0] if i < len(headings) else len(text)
+        i = bisect_right([span[0] for span, _ in headings], f.span[0])
+        begin = headings[i - 1][0][0] if i else 0
+        end = headings[i][0][0] if i < len(headings) else len(text)
         written = written_numbers(text[max(begin, f.passage[0]) : min(end, f.passage[1])])
         return written | headings[i - 1][1] if i else written
 
-    def _place(self, passage: Passage, reading: Reading) -> Found:
-        start, end = passage.start + reading.start, passage.start + reading.end
+    def _place(self, passage: Passage, heading: Span | None, reading: Reading) -> Found:
+        """``reading`` is of the passage, or of ``heading``, a line break and the passage."""
+        at = passage.start
+        if heading is not None:
+            lead = heading[1] - heading[0] + 1  # the heading and the line break after it
+            at = heading[0] if reading.start < lead else passage.start - lead
+        start, end = at + reading.start, at + reading.end
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]
         sentence = (min(held[0][0], start), max(held[-1][1], end)) if held else (start, end)
         score = confidence(reading.margin, self._reader.threshold)

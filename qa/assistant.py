@@ -15,7 +15,7 @@ from index.embed import Embedder, default_embedder
 from index.load import SUPPORTED_SUFFIXES, SourceTexts, read_text
 from index.store import ChunkStore, collection_name
 from index.sync import IndexReport, read_excluded, sync_index, write_excluded
-from qa.answer import Answerer, Draft, ReaderAnswerer, unwritten
+from qa.answer import READING_VERSION, Answerer, Draft, ReaderAnswerer, unwritten
 from qa.errors import ConfigError, QAError, SourceFileError, SourcesError
 from qa.floor import METHOD as FLOOR_METHOD
 from qa.floor import Floor, load_floor, measure_floor, measured_floor, save_floor
@@ -109,8 +109,8 @@ class Assistant:
 
     def _floor(self) -> Floor:
         """The folder's floor: saved with the index, measured again when what it depends on
-        changed (the chunks, the embedding model, how many passages are read, the reader, the way
-        it is set).
+        changed (the chunks, the embedding model, how many passages are read, the reader and
+        how it reads them, the way it is set).
 
         A floor set in the settings is used as it is, and nothing is measured.
         """
@@ -120,6 +120,7 @@ class Assistant:
             self._embedder.name,
             self.settings.top_k,
             reader.sha,
+            READING_VERSION,
             FLOOR_METHOD,
         )
         key = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

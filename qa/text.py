@@ -134,8 +134,8 @@ _HEADING_WORDS = 10
 _HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a title
 
 
-def numbered_headings(text: str) -> list[tuple[int, set[str]]]:
-    """Where each heading that writes a number starts, with the numbers it writes
+def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
+    """Each heading that writes a number, with the numbers it writes
     (:func:`written_numbers`): "Version 4.3 (19 Jan 2020)", "## v2.0.1", "5.4.1".
 
     A heading is a block of one line, of at most 10 words of at most 25 characters, that
@@ -149,10 +149,9 @@ def numbered_headings(text: str) -> list[tuple[int, set[str]]]:
             len(words) <= _HEADING_WORDS
             and max(map(len, words)) <= _HEADING_WORD_CHARS
             and words[-1][-1] not in ".!?,;"
+            and (written := written_numbers(line.group()))
         ):
-            written = written_numbers(line.group())
-            if written:
-                found.append((line.start(), written))
+            found.append((strip_span(text, line.start(), line.end()), written))
     return found
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from index.embed import OnnxEmbedder
 from qa import Answer, Assistant, Citation, InvalidQuestion, Settings
-from qa.answer import NOT_FOUND
+from qa.answer import NOT_FOUND, ReaderAnswerer
 from qa.errors import SourceFileError
+from qa.read import shared_reader
 from qa.text import sentence_spans
 from qa.types import spoken
 from tests.conftest import ANSWER_MORE, SEEDS
@@ -157,6 +158,11 @@ def test_an_answer_about_one_release_comes_from_that_release_s_section(
     ):
         answer = assistant.ask(question)
         assert all(c.start > second for c in answer.citations), answer.text
+    # Read under its section's heading, a passage deep in 2.0's notes tells when 2.0 came out.
+    reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 1e-4)
+    draft = reader.answer("When was version 2.0 released?", holding[:1])
+    assert draft.text == "3 March 2021"
+    assert [c.quote for c in draft.citations] == ["Version 2.0 (3 March 2021)"]
 
 
 @pytest.mark.parametrize(
