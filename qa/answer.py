@@ -32,8 +32,9 @@ CALIBRATED = 0.5
 
 
 #: How passages are read, in what a folder's floor depends on: a floor saved by an earlier
-#: way of reading is measured again. 2: under their numbered heading (:meth:`ReaderAnswerer.find`).
-READING_VERSION = 2
+#: way of reading is measured again. 2: under their numbered heading
+#: (:meth:`ReaderAnswerer.find`); 3: a line that begins as code does not head a section.
+READING_VERSION = 3
 
 
 def unwritten(numbers: Sequence[str]) -> str:

@@ -136,17 +136,19 @@ _HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a tit
 
 def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
     """Each heading that writes a number, with the numbers it writes
-    (:func:`written_numbers`): "Version 4.3 (19 Jan 2020)", "## v2.0.1", "5.4.1".
+    (:func:`written_numbers`): "Version 4.3 (19 Jan 2020)", "5.4.1", "v2.0.1" (of "## v2.0.1").
 
     A heading is a block of one line, of at most 10 words of at most 25 characters, that
-    ends without a sentence's punctuation: what Markdown and HTML headings and plain-text
-    titles over blank lines all are in the reading view.
+    begins with a letter or a digit (not a prompt, an option or code: "$ pip install x2")
+    and ends without a sentence's punctuation: what Markdown and HTML headings and
+    plain-text titles over blank lines all are in the reading view.
     """
     found = []
     for line in _ONE_LINE_BLOCK.finditer(text):
         words = line.group().split()
         if (
-            len(words) <= _HEADING_WORDS
+            line.group()[0].isalnum()
+            and len(words) <= _HEADING_WORDS
             and max(map(len, words)) <= _HEADING_WORD_CHARS
             and words[-1][-1] not in ".!?,;"
             and (written := written_numbers(line.group()))

@@ -71,13 +71,14 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
         "https://example.org/bugs/index.php?report_id=111&release=108\n\n"
         "This release fixes 12 bugs.\n\n"
         "Fixes since v1.9\n\n"
+        "$ pip install widget[http2]\n\n"
         "Faster parser.\nLine 2 of this block: 3 more.\n\n"
-        "## v1.9.1"
+        "v1.9.1"
     )
     found = numbered_headings(text)
     assert [text[a:b] for (a, b), _ in found] == [
         "Version 2.0 (3 March 2021)",
         "Fixes since v1.9",
-        "## v1.9.1",
+        "v1.9.1",
     ]
     assert found[0][1] == {"2", "2.0", "3", "2021"} and found[2][1] == {"1", "1.9", "1.9.1"}
