@@ -164,18 +164,23 @@ class ReaderAnswerer:
         readings = self._reader.read(question, texts)
         return [self._place(passages[r.passage], above[r.passage], r) for r in readings]
 
+    def _headings_before(self, source: str, at: int) -> int:
+        """How many of the numbered headings of ``source`` begin at or before ``at``: the
+        last of them heads the section ``at`` is in."""
+        return bisect_right(self._headings(source), at, key=lambda heading: heading[0][0])
+
     def _heading_above(self, passage: Passage) -> Span | None:
         """The numbered heading of the section ``passage`` begins in, if it stands above it."""
-        headings = self._headings(passage.source)
-        i = bisect_right([span[0] for span, _ in headings], passage.start)
-        return headings[i - 1][0] if i and headings[i - 1][0][1] <= passage.start else None
+        i = self._headings_before(passage.source, passage.start)
+        heading = self._headings(passage.source)[i - 1][0] if i else None
+        return heading if heading is not None and heading[1] <= passage.start else None
 
     def _numbers_in_section(self, f: Found) -> set[str]:
         """The numbers the answer's section writes within its passage, and the section's own
         heading: release notes name their version once, over the section, and a passage
         can run on past the next version's heading."""
         text, headings = self._texts[f.source], self._headings(f.source)
-        i = bisect_right([span[0] for span, _ in headings], f.span[0])
+        i = self._headings_before(f.source, f.span[0])
         begin = headings[i - 1][0][0] if i else 0
         end = headings[i][0][0] if i < len(headings) else len(text)
         written = written_numbers(text[max(begin, f.passage[0]) : min(end, f.passage[1])])
