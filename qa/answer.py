@@ -31,10 +31,9 @@ NOT_FOUND = "No answer I can stand behind."
 CALIBRATED = 0.5
 
 
-#: How passages are read, in what a folder's floor depends on: a floor saved by an earlier
-#: way of reading is measured again. 2: under their numbered heading
-#: (:meth:`ReaderAnswerer.find`); 3: a line that begins as code does not head a section.
-READING_VERSION = 3
+#: How passages are read (:meth:`ReaderAnswerer.find`), in what a folder's floor depends on:
+#: raised when the same passages are read differently, so that a saved floor is measured again.
+READING_VERSION = 4
 
 
 def unwritten(numbers: Sequence[str]) -> str:

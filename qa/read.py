@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.sessions import Loader, cpu_session
+from qa.text import OPENING_MARKS
 
 MODEL_DIR = Path(__file__).with_name("models") / "reader"
 MAX_ANSWER_TOKENS = 30
@@ -84,7 +85,7 @@ def best_spans(
 #: What may stand outside an answer within its whitespace-delimited token: opening marks
 #: before it, closing marks, sentence punctuation and a possessive after it ("(10,000)."
 #: gives "10,000", "Ada's" gives "Ada").
-_OPENERS = frozenset("([{\"'“‘«<")
+_OPENERS = frozenset(OPENING_MARKS)
 _CLOSERS = frozenset(")]}\"'”’»>.,;:!?")
 _POSSESSIVE = ("'s", "’s")
 #: Marks an answer holds in pairs or not at all: never ``$(.SHELLSTATUS`` nor ``:" token``.

@@ -132,6 +132,9 @@ def written_numbers(text: str) -> set[str]:
 _ONE_LINE_BLOCK = re.compile(r"(?:^|(?<=\n\n))[^\n]+(?=\n\n|\Z)")
 _HEADING_WORDS = 10
 _HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a title
+#: Marks that open a bracketed or quoted stretch: they may stand before an answer's first
+#: word (:mod:`qa.read`) and before a heading's ("[2.0.1] - 2024-01-02").
+OPENING_MARKS = "([{\"'“‘«<"
 
 
 def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
@@ -139,15 +142,16 @@ def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
     (:func:`written_numbers`): "Version 4.3 (19 Jan 2020)", "5.4.1", "v2.0.1" (of "## v2.0.1").
 
     A heading is a block of one line, of at most 10 words of at most 25 characters, that
-    begins with a letter or a digit (not a prompt, an option or code: "$ pip install x2")
-    and ends without a sentence's punctuation: what Markdown and HTML headings and
-    plain-text titles over blank lines all are in the reading view.
+    begins with a letter or a digit, or a bracket before one ("[2.0.1] - 2024-01-02"), not
+    as a prompt, an option or code does ("$ pip install x2"), and ends without a
+    sentence's punctuation: what Markdown and HTML headings and plain-text titles over
+    blank lines all are in the reading view.
     """
     found = []
     for line in _ONE_LINE_BLOCK.finditer(text):
         words = line.group().split()
         if (
-            line.group()[0].isalnum()
+            line.group().lstrip(OPENING_MARKS)[:1].isalnum()
             and len(words) <= _HEADING_WORDS
             and max(map(len, words)) <= _HEADING_WORD_CHARS
             and words[-1][-1] not in ".!?,;"

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from index.load import read_text
+from index.view import reading_view
 from qa.text import content_terms, numbered_headings, numbers, sentence_spans, written_numbers
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
@@ -82,3 +83,8 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
         "v1.9.1",
     ]
     assert found[0][1] == {"2", "2.0", "3", "2021"} and found[2][1] == {"1", "1.9", "1.9.1"}
+    # As the reading view lays out Markdown and HTML: "## [2.0.1] - 2024-01-02", "<h2>".
+    markdown = reading_view(".md", "# Changes\n\n## [2.0.1] - 2024-01-02\n\n- Fixed 3 bugs.\n")
+    html = reading_view(".html", "<h1>Changes</h1><h2>Release 3.1</h2><p>Fixed 3 bugs.</p>")
+    for view, heading in ((markdown, "[2.0.1] - 2024-01-02"), (html, "Release 3.1")):
+        assert [view.text[a:b] for (a, b), _ in numbered_headings(view.text)] == [heading]
