@@ -33,7 +33,7 @@ CALIBRATED = 0.5
 
 #: How passages are read (:meth:`ReaderAnswerer.find`), in what a folder's floor depends on:
 #: raised when the same passages are read differently, so that a saved floor is measured again.
-READING_VERSION = 4
+READING_VERSION = 5
 
 
 def unwritten(numbers: Sequence[str]) -> str:
@@ -150,12 +150,17 @@ class ReaderAnswerer:
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
         """Each passage's best span placed in its source, the most confident first.
 
-        For a question that names a number, a passage is read under the heading of its
-        section that writes one, when the passage does not hold it: "Version 4.3 (19 Jan
-        2020)" tells the reader which release a passage deep in its notes is about.
+        For a question that names a number the passage does not write, the passage is read
+        under the heading of its section that writes one: "Version 4.3 (19 Jan 2020)" tells
+        the reader which release a passage deep in its notes is about. A passage that writes
+        the number already says which release it is about, and the heading of another
+        would only offer the reader a second date.
         """
-        named = bool(numbers(question))
-        above = [self._heading_above(p) if named else None for p in passages]
+        named = numbers(question)
+        above = [
+            self._heading_above(p) if named and not named <= written_numbers(p.text) else None
+            for p in passages
+        ]
         texts = [
             p.text if heading is None else f"{self._quote(p.source, heading)}\n{p.text}"
             for p, heading in zip(passages, above, strict=True)

@@ -165,6 +165,63 @@ def test_an_answer_about_one_release_comes_from_that_release_s_section(
     assert [c.quote for c in draft.citations] == ["Version 2.0 (3 March 2021)"]
 
 
+CHANGELOG = """\
+# Changelog
+
+All notable changes to this project are documented in this file.
+
+## [2.1.0] - 2024-03-10
+
+### Added
+
+- A `--watch` option that rebuilds the site whenever a source file changes.
+- Support for TOML front matter in pages.
+- A dark theme, selected with `theme = "dark"` in the configuration.
+
+### Fixed
+
+- Links to headings with non-ASCII titles no longer break.
+- The development server now honours the `--port` option on Windows.
+
+## [2.0.1] - 2024-01-02
+
+### Fixed
+
+- The parser no longer stops at files larger than 3 MB.
+- Dates in page metadata are read in the site's time zone, not the machine's.
+
+### Security
+
+- Updated the bundled Markdown parser to fix a denial-of-service issue reported by Lena Okafor.
+
+## [2.0.0] - 2023-11-20
+
+### Changed
+
+- The configuration file is now `site.toml`; `config.yaml` is no longer read.
+- Python 3.9 or later is required.
+"""
+
+
+def test_a_changelog_release_is_answered_from_its_own_section(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """Markdown in keep-a-changelog's layout ("## [2.0.1] - 2024-01-02"). A passage that
+    begins in 2.1.0's notes and runs on into 2.0.1's writes 2.0.1 itself: it is read as it
+    is, not under 2.1.0's heading and date."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "CHANGELOG.md").write_text(CHANGELOG)
+    settings = Settings(index_dir=tmp_path / "index", floor=1e-4)
+    assistant = Assistant.open(folder, settings, embedder=embedder)
+    answer = assistant.ask("When was version 2.0.1 released?")
+    assert answer.text == "2024-01-02"
+    assert [c.quote for c in answer.citations] == ["[2.0.1] - 2024-01-02"]
+    answer = assistant.ask("Who reported the denial-of-service issue fixed in 2.0.1?")
+    assert answer.text == "Lena Okafor"
+    assert assistant.ask("Who reported the issue fixed in 2.1.0?").abstained
+
+
 @pytest.mark.parametrize(
     "question",
     [
