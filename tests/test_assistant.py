@@ -107,6 +107,14 @@ def test_a_question_naming_a_number_no_source_writes_is_declined_saying_so(
     assert "nowhere" not in answer.text and answer.tier != "not_found"
 
 
+def one_file_assistant(folder: Path, name: str, text: str, embedder: OnnxEmbedder) -> Assistant:
+    """An assistant over a folder of one file, with a floor set (1e-4) rather than measured."""
+    folder.mkdir()
+    (folder / name).write_text(text)
+    settings = Settings(index_dir=folder.parent / "index", floor=1e-4)
+    return Assistant.open(folder, settings, embedder=embedder)
+
+
 RELEASE_NOTES = """\
 Widget release notes
 
@@ -140,11 +148,7 @@ def test_an_answer_about_one_release_comes_from_that_release_s_section(
 ) -> None:
     """A passage deep in 2.0's notes does not write "2.0" (its heading does), and one may run
     on past 1.0's heading: neither makes an answer about 2.0 one about 1.0."""
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "NEWS.txt").write_text(RELEASE_NOTES)
-    settings = Settings(index_dir=tmp_path / "index", floor=1e-4)
-    assistant = Assistant.open(folder, settings, embedder=embedder)
+    assistant = one_file_assistant(tmp_path / "notes", "NEWS.txt", RELEASE_NOTES, embedder)
     text = assistant.source_text("notes/NEWS.txt")
     second = text.index("Version 1.0")
     answer = assistant.ask("Who contributed the streaming parser in version 2.0?")
@@ -209,11 +213,7 @@ def test_a_changelog_release_is_answered_from_its_own_section(
     """Markdown in keep-a-changelog's layout ("## [2.0.1] - 2024-01-02"). A passage that
     begins in 2.1.0's notes and runs on into 2.0.1's writes 2.0.1 itself: it is read as it
     is, not under 2.1.0's heading and date."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    (folder / "CHANGELOG.md").write_text(CHANGELOG)
-    settings = Settings(index_dir=tmp_path / "index", floor=1e-4)
-    assistant = Assistant.open(folder, settings, embedder=embedder)
+    assistant = one_file_assistant(tmp_path / "site", "CHANGELOG.md", CHANGELOG, embedder)
     answer = assistant.ask("When was version 2.0.1 released?")
     assert answer.text == "2024-01-02"
     assert [c.quote for c in answer.citations] == ["[2.0.1] - 2024-01-02"]
