@@ -135,9 +135,11 @@ class Assistant:
         return floor
 
     def _best_confidences(self, questions: Sequence[str]) -> list[float]:
-        """Each question's best answer's confidence, through retrieval and the reader. A
-        question naming a number no source writes is read too: that rule only takes answers
-        away, so no more than the floor's share of foreign questions gets one."""
+        """Each question's best answer's confidence, through retrieval and the reader, read
+        as questions are (:meth:`ReaderAnswerer.find`). The two rules on the numbers a
+        question names (none of the sources writes it; the answer's section does not) are
+        left out: they only take answers away, so no more than the floor's share of foreign
+        questions gets one."""
         best = []
         for question in questions:
             found = self._extractive.find(question, self._retriever.retrieve(question))
