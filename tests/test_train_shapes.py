@@ -159,16 +159,18 @@ def test_negatives_stay_negatives_and_never_get_their_question_s_own_paragraph()
             assert own[shaped.id] not in shaped.context
 
 
-def test_the_shipped_stages_are_recorded_as_before_shapes_restarts_and_skips_existed() -> None:
+def test_the_shipped_stages_are_recorded_as_before_later_settings_existed() -> None:
     """Feature caches and checkpoints are named and checked by the recorded recipe: the
     shipped stages, at the new settings' defaults, record as they always did."""
     for stage in load_recipe(RECIPE).stages:
         old = asdict(stage)
-        del old["pool"]["shaped"], old["pool"]["skip"], old["schedule"]["restart"]
+        del old["pool"]["shaped"], old["pool"]["skip"], old["pool"]["coded"]
+        del old["schedule"]["restart"]
         assert recorded(stage) == old
     pool = Pool(examples=10, v2_repeat=1, swapped=0.1, removed=0.0, entity=0.0, shaped=0.5)
     assert recorded(pool)["shaped"] == 0.5
     assert recorded(replace(pool, skip=4))["skip"] == 4
+    assert recorded(replace(pool, coded=0.3))["coded"] == 0.3
 
 
 def test_a_restart_warms_up_afresh_from_its_step() -> None:

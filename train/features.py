@@ -13,6 +13,7 @@ from eval.squad import load_squad
 from index.errors import ConfigError
 from qa.read import Window, encode, windows
 from train.data import TRAIN_V1_FILE, TRAIN_V2_FILE, DevSplit, Example, dev_articles, examples
+from train.identifiers import recoded
 from train.negatives import entity_swapped_negatives, removed_negatives, swapped_negatives
 from train.recipe import Pool
 from train.shapes import index_articles, reshaped
@@ -22,8 +23,9 @@ def training_pool(squad_dir: Path, split: DevSplit, pool: Pool, seed: int) -> li
     """SQuAD 1.1 train, the 2.0 train and dev-train articles (repeated: they carry the real
     unanswerable questions), paragraph-swapped, answer-removed and entity-swapped negatives,
     shuffled; ``pool.examples`` of them after the first ``pool.skip``, a share
-    ``pool.shaped`` of them laid out as documents (none with the default 0: the pool is then
-    as before shapes existed)."""
+    ``pool.coded`` of them with their answers renamed as identifiers and a share
+    ``pool.shaped`` laid out as documents (none with the defaults of 0: the pool is then as
+    before either existed)."""
     v1 = load_squad(squad_dir / TRAIN_V1_FILE)
     v2 = load_squad(squad_dir / TRAIN_V2_FILE) + dev_articles(squad_dir, split.train)
     items = (
@@ -40,6 +42,8 @@ def training_pool(squad_dir: Path, split: DevSplit, pool: Pool, seed: int) -> li
             f"the pool holds {len(items)} examples: {pool.examples} after the first "
             f"{pool.skip} are more than it has"
         )
+    if pool.coded:
+        taken = recoded(taken, pool.coded, seed)
     if not pool.shaped:
         return taken
     return reshaped(taken, index_articles(v1 + v2), pool.shaped, seed)

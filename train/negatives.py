@@ -67,12 +67,12 @@ def removed_negatives(articles: Sequence[dict[str, Any]], share: float, seed: in
 
 # A name: a run of capitalised words seen mid-sentence (so not a sentence's first word);
 # a number: digits with their separators.
-_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w'-]*(?: [A-Z][\w'-]*)*")
+NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w'-]*(?: [A-Z][\w'-]*)*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 
 
 def _mentions(text: str) -> set[str]:
-    return {m.group() for pattern in (_NAME, _NUMBER) for m in pattern.finditer(text)}
+    return {m.group() for pattern in (NAME, _NUMBER) for m in pattern.finditer(text)}
 
 
 def _shape(mention: str) -> str:
@@ -105,7 +105,7 @@ def entity_swapped_negatives(
                 asked = question.lower()
                 found = [
                     m
-                    for m in (*_NAME.finditer(question), *_NUMBER.finditer(question))
+                    for m in (*NAME.finditer(question), *_NUMBER.finditer(question))
                     if re.search(rf"\b{re.escape(m.group())}\b", context)
                 ]
                 rng.shuffle(found)

@@ -49,7 +49,8 @@ class Pool:
     times (they carry the real unanswerable questions); shuffled, ``examples`` of them after
     the first ``skip`` (a stage that skips what the stages before it took reads examples
     fresh), of which a share ``shaped`` laid out as users' documents are read
-    (:mod:`train.shapes`)."""
+    (:mod:`train.shapes`), and a share ``coded`` with their answers renamed as technical
+    identifiers (:mod:`train.identifiers`)."""
 
     examples: int
     v2_repeat: int
@@ -58,6 +59,7 @@ class Pool:
     entity: float
     shaped: float = 0.0
     skip: int = 0
+    coded: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +195,7 @@ def _check(recipe: Recipe, where: str) -> None:
             )
         if pool.examples < 1 or pool.v2_repeat < 0 or pool.skip < 0:
             raise ConfigError(f"{at}: examples must be at least 1, v2_repeat and skip at least 0")
-        for share in ("swapped", "removed", "entity", "shaped"):
+        for share in ("swapped", "removed", "entity", "shaped", "coded"):
             if not 0 <= getattr(pool, share) <= 1:
                 raise ConfigError(f"{at}: {share} must be between 0 and 1")
         begins = schedule.steps
