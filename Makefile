@@ -63,10 +63,10 @@ check: lint test
 bench: install-full
 	OMP_NUM_THREADS=1 $(PY) -m bench.core
 
-# The reader (qa/models/reader/) from its recipe, train/recipe.toml: train its two stages
-# (8,200 steps, then on to 11,700 with on-topic negatives; resumable, checkpoints in
-# .cache/reader-train/), export to int8 ONNX, calibrate the no-answer threshold, measure it
-# on held-out articles.
+# The reader (qa/models/reader/) from its recipe, train/recipe.toml: train its three stages
+# (8,200 steps, on to 11,700 with on-topic negatives, on to 12,700 with document layouts and
+# identifiers; resumable, checkpoints in .cache/reader-train/), export to int8 ONNX,
+# calibrate the no-answer threshold, measure it on held-out articles.
 SQUAD_DIR ?= ../shared/data/squad
 train-reader: install-full
 	$(PY) -m train recipe train/recipe.toml --squad-dir $(SQUAD_DIR)

@@ -24,7 +24,7 @@ SEEDS = REPO / "seeds"
 #: ``abstain_below`` for tests of what follows the decision to answer (citations, agreement,
 #: rendering): abstain only where the reader is sure there is no answer. The default (0.5,
 #: the calibrated threshold) is tested by the abstention tests and the eval gates.
-ANSWER_MORE = 0.0005
+ANSWER_MORE = 0.0001
 
 
 def run_qa(

@@ -132,7 +132,7 @@ def rows(path: Path) -> list[dict[str, Any]]:
 # The recipe file ---------------------------------------------------------------------------
 
 
-def test_the_shipped_recipe_is_the_two_stages_the_reader_was_trained_in() -> None:
+def test_the_shipped_recipe_is_the_three_stages_the_reader_was_trained_in() -> None:
     pool = Pool(examples=70_000, v2_repeat=3, swapped=0.1, removed=0.0, entity=0.0)
     assert load_recipe(RECIPE) == Recipe(
         seed=0,
@@ -153,17 +153,24 @@ def test_the_shipped_recipe_is_the_two_stages_the_reader_was_trained_in() -> Non
                 Schedule(lr=1e-4, warmup=300, steps=11_700),
                 replace(pool, examples=48_000, removed=0.3, entity=0.3),
             ),
+            Stage(
+                "identifiers",
+                Schedule(lr=3e-5, warmup=100, steps=12_700, restart=11_700),
+                replace(pool, examples=24_000, removed=0.3, entity=0.3, shaped=0.5, coded=0.3),
+            ),
         ),
     )
 
 
 @pytest.mark.parametrize("path", sorted(RECIPE.parent.glob("recipe-v*.toml")), ids=lambda p: p.name)
-def test_a_candidate_recipe_continues_the_shipped_one(path: Path) -> None:
+def test_a_candidate_recipe_continues_version_6(path: Path) -> None:
     """The model card's candidate versions are reproducible from their recipes: each loads,
-    shares the shipped reader's split and begins with its stages."""
+    shares the shipped reader's split and begins with version 6's two stages, as the shipped
+    recipe does."""
     shipped, candidate = load_recipe(RECIPE), load_recipe(path)
     assert candidate.split == shipped.split
-    assert candidate.stages[: len(shipped.stages)] == shipped.stages
+    assert [s.name for s in shipped.stages[:2]] == ["base", "negatives"]
+    assert candidate.stages[:2] == shipped.stages[:2]
 
 
 def test_the_model_card_quotes_the_recipe_as_it_is() -> None:
@@ -179,7 +186,7 @@ def test_the_split_it_gives_is_the_shipped_models() -> None:
 
 
 def test_the_schedule_warms_up_decays_and_restarts_where_the_second_stage_begins() -> None:
-    base, negatives = (s.schedule for s in load_recipe(RECIPE).stages)
+    base, negatives = (s.schedule for s in load_recipe(RECIPE).stages[:2])
     assert base.lr_at(0) == pytest.approx(1e-4 / 300)
     assert base.lr_at(299) == pytest.approx(1e-4)
     assert base.lr_at(8199) == pytest.approx(1e-4 / 7900)

@@ -160,9 +160,9 @@ def test_negatives_stay_negatives_and_never_get_their_question_s_own_paragraph()
 
 
 def test_the_shipped_stages_are_recorded_as_before_later_settings_existed() -> None:
-    """Feature caches and checkpoints are named and checked by the recorded recipe: the
-    shipped stages, at the new settings' defaults, record as they always did."""
-    for stage in load_recipe(RECIPE).stages:
+    """Feature caches and checkpoints are named and checked by the recorded recipe: version
+    6's stages, at the new settings' defaults, record as they always did."""
+    for stage in load_recipe(RECIPE).stages[:2]:
         old = asdict(stage)
         del old["pool"]["shaped"], old["pool"]["skip"], old["pool"]["coded"]
         del old["schedule"]["restart"]
