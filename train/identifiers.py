@@ -81,10 +81,10 @@ def renamed(text: str, name: str, new: str) -> tuple[str, Callable[[int], int | 
 
 
 def coded(example: Example, rng: random.Random) -> Example:
-    """``example`` with its answer, or for an unanswerable one a name of its paragraph,
-    renamed as an identifier; half the time also a name the question and the paragraph
-    share. Unchanged when nothing fits (answers that differ, a number, a question that
-    writes the answer)."""
+    """``example`` with its answer renamed as an identifier, and half the time also a name
+    the question and the paragraph share; an unanswerable one with a name of its paragraph
+    renamed, one the question shares when there is one. Unchanged when nothing fits
+    (answers that differ, a number, a question that writes the answer)."""
     context, question, answers = example.context, example.question, list(example.answers)
     targets: list[str] = []
     if answers:
