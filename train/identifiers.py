@@ -60,8 +60,12 @@ def identifier(name: str, rng: random.Random) -> str | None:
     return rng.choice(STYLES)(words, rng)
 
 
+def _whole_word(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
 def _occurrences(text: str, name: str) -> list[int]:
-    return [m.start() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
+    return [m.start() for m in _whole_word(name).finditer(text)]
 
 
 def renamed(text: str, name: str, new: str) -> tuple[str, Callable[[int], int | None]]:
@@ -76,8 +80,7 @@ def renamed(text: str, name: str, new: str) -> tuple[str, Callable[[int], int | 
             return None  # inside a renamed word, past its start
         return offset + before * grow
 
-    out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", lambda m: new, text)
-    return out, moved
+    return _whole_word(name).sub(lambda m: new, text), moved
 
 
 def coded(example: Example, rng: random.Random) -> Example:
@@ -92,7 +95,8 @@ def coded(example: Example, rng: random.Random) -> Example:
         text = answers[0][0]
         if len(texts) > 1 or text.lower() in question.lower():
             return example
-        if any(begin not in _occurrences(context, text) for _, begin in answers):
+        written = _occurrences(context, text)
+        if any(begin not in written for _, begin in answers):
             return example
         targets.append(text)
     names = [re.sub(r"['’]s$", "", m.group()) for m in NAME.finditer(context)]
