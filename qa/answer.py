@@ -176,8 +176,10 @@ class ReaderAnswerer:
     def _heading_above(self, passage: Passage) -> Span | None:
         """The numbered heading of the section ``passage`` begins in, if it stands above it."""
         i = self._headings_before(passage.source, passage.start)
-        heading = self._headings(passage.source)[i - 1][0] if i else None
-        return heading if heading is not None and heading[1] <= passage.start else None
+        if not i:
+            return None
+        heading = self._headings(passage.source)[i - 1][0]
+        return heading if heading[1] <= passage.start else None
 
     def _numbers_in_section(self, f: Found) -> set[str]:
         """The numbers the answer's section writes within its passage, and the section's own
