@@ -56,8 +56,9 @@ def spread(
 
 
 def bank_confidences(folder: Path) -> list[float]:
-    """The best answer's confidence of each bank question foreign to ``folder``: what the
-    floor is measured on, read through the public API (an abstention carries it too)."""
+    """The best answer's confidence of each bank question foreign to ``folder``, read as the
+    floor saved with an index reads them: without the rules on the numbers a question names,
+    which ``Assistant.ask`` applies."""
     from qa import Assistant, Settings
     from qa.floor import foreign_questions
 
@@ -65,7 +66,7 @@ def bank_confidences(folder: Path) -> list[float]:
         settings = Settings.from_env().replace(index_dir=Path(index))
         assistant = Assistant.open(folder, settings)
         questions = foreign_questions(assistant.texts.values())
-        return [assistant.ask(q).confidence for q in questions]
+        return assistant._best_confidences(questions)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
