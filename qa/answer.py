@@ -2,7 +2,8 @@
 
 The reader (:mod:`qa.read`) proposes each passage's best span and how far it beats "no
 answer". A span answers only if its section writes the numbers the question names, within
-the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"). The answer is
+the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"); a bare
+number takes in the unit after it that the question names ("60 days"). The answer is
 the best span of those, in a tier: confident at the reader's calibrated threshold or
 above; tentative below it but above the floor calibrated on the user's folder
 (:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader
@@ -20,7 +21,15 @@ from functools import cache
 from typing import Protocol
 
 from qa.read import Reader, Reading
-from qa.text import Span, content_terms, numbered_headings, numbers, sentence_spans, written_numbers
+from qa.text import (
+    Span,
+    content_terms,
+    numbered_headings,
+    numbers,
+    sentence_spans,
+    with_named_unit,
+    written_numbers,
+)
 from qa.types import Citation, Passage, Tier
 
 #: What is said when nothing clears the floor. Not "the sources don't say": the closest
@@ -166,7 +175,8 @@ class ReaderAnswerer:
             for p, heading in zip(passages, above, strict=True)
         ]
         readings = self._reader.read(question, texts)
-        return [self._place(passages[r.passage], above[r.passage], r) for r in readings]
+        terms = set(content_terms(question))
+        return [self._place(passages[r.passage], above[r.passage], r, terms) for r in readings]
 
     def _headings_before(self, source: str, at: int) -> int:
         """How many of the numbered headings of ``source`` begin at or before ``at``: the
@@ -192,13 +202,18 @@ class ReaderAnswerer:
         written = written_numbers(text[max(begin, f.passage[0]) : min(end, f.passage[1])])
         return written | headings[i - 1][1] if i else written
 
-    def _place(self, passage: Passage, heading: Span | None, reading: Reading) -> Found:
-        """``reading`` is of the passage, or of ``heading``, a line break and the passage."""
+    def _place(
+        self, passage: Passage, heading: Span | None, reading: Reading, terms: set[str]
+    ) -> Found:
+        """``reading`` is of the passage, or of ``heading``, a line break and the passage;
+        a bare number it answers takes in the unit after it that the question's ``terms`` name."""
         at = passage.start
         if heading is not None:
             lead = heading[1] - heading[0] + 1  # the heading and the line break after it
             at = heading[0] if reading.start < lead else passage.start - lead
-        start, end = at + reading.start, at + reading.end
+        start, end = with_named_unit(
+            self._texts[passage.source], (at + reading.start, at + reading.end), terms
+        )
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]
         sentence = (min(held[0][0], start), max(held[-1][1], end)) if held else (start, end)
         score = confidence(reading.margin, self._reader.threshold)

@@ -128,6 +128,32 @@ def written_numbers(text: str) -> set[str]:
     return written
 
 
+#: A number alone, as an answer: "256", "10,000", "$5", "3.5%".
+_BARE_NUMBER = re.compile(r"[$£€]?\d+(?:[,.]\d+)*%?")
+#: The word after it, apart only by spaces on its line, and what ends the phrase that word
+#: ends: sentence punctuation, the end of the line, or a word on (checked as a stop word).
+_WORD_AFTER = re.compile(r" +([^\W\d_]+)(?=[.,;:!?)\]]*(?:$|\s))(?: +([^\W\d_]+))?", re.M)
+
+
+def with_named_unit(text: str, span: Span, terms: set[str]) -> Span:
+    """A bare number's span widened over the word after it when the question names that
+    word (``terms`` are its :func:`content_terms`) and it ends its phrase: "256
+    characters" for "How many characters…", but not "10,000 North" of "10,000 North Korean
+    soldiers". What a number counts is part of the answer when the question asks for it.
+    """
+    start, end = span
+    if not _BARE_NUMBER.fullmatch(text, start, end):
+        return span
+    after = _WORD_AFTER.match(text, end)
+    if (
+        after
+        and stem(normalize_token(after.group(1))) in terms
+        and (after.group(2) is None or after.group(2).casefold() in STOPWORDS)
+    ):
+        return start, after.end(1)
+    return span
+
+
 #: A block of one line: how every format's heading stands in the reading view.
 _ONE_LINE_BLOCK = re.compile(r"(?:^|(?<=\n\n))[^\n]+(?=\n\n|\Z)")
 _HEADING_WORDS = 10

@@ -5,7 +5,14 @@ import pytest
 
 from index.load import read_text
 from index.view import reading_view
-from qa.text import content_terms, numbered_headings, numbers, sentence_spans, written_numbers
+from qa.text import (
+    content_terms,
+    numbered_headings,
+    numbers,
+    sentence_spans,
+    with_named_unit,
+    written_numbers,
+)
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 
@@ -88,3 +95,53 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
     html = reading_view(".html", "<h1>Changes</h1><h2>Release 3.1</h2><p>Fixed 3 bugs.</p>")
     for view, heading in ((markdown, "[2.0.1] - 2024-01-02"), (html, "Release 3.1")):
         assert [view.text[a:b] for (a, b), _ in numbered_headings(view.text)] == [heading]
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "question", "widened"),
+    [
+        # the word a bare number counts, when the question names it and it ends its phrase
+        (
+            "Up to 256 characters of the string are read.",
+            "256",
+            "How many characters are read?",
+            "256 characters",
+        ),
+        (
+            "The server restarts after 3 attempts, then stops.",
+            "3",
+            "After how many attempts does the server restart?",
+            "3 attempts",
+        ),
+        (
+            "Reports are answered within 5 days\nEscalate after that.",
+            "5",
+            "Within how many days are reports answered?",
+            "5 days",
+        ),
+        # not named by the question, not ending its phrase, not a bare number, not beside it
+        ("The server restarts after 3 attempts.", "3", "When does the server restart?", "3"),
+        (
+            "They sent 10,000 North Korean soldiers.",
+            "10,000",
+            "How many North Korean soldiers?",
+            "10,000",
+        ),
+        (
+            "They want to get World War 3 going.",
+            "World War 3",
+            "What do they want to get going?",
+            "World War 3",
+        ),
+        ("The format is specified in RFC 8878.", "8878", "Which RFC specifies the format?", "8878"),
+        ("Level\t3\tattempts", "3", "How many attempts?", "3"),
+        ("It waits 3\nattempts", "3", "How many attempts?", "3"),
+        ("It waits 3 attempts-long", "3", "How many attempts?", "3"),
+    ],
+)
+def test_a_bare_number_takes_in_the_unit_the_question_names(
+    text: str, answer: str, question: str, widened: str
+) -> None:
+    start = text.index(answer)
+    span = with_named_unit(text, (start, start + len(answer)), set(content_terms(question)))
+    assert text[span[0] : span[1]] == widened
