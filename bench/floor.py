@@ -57,7 +57,7 @@ def spread(
 
 def bank_confidences(folder: Path) -> list[float]:
     """The best answer's confidence of each bank question foreign to ``folder``, read as the
-    floor saved with an index reads them: without the rules on the numbers a question names,
+    floor saved with an index reads them: without the rules that only take answers away,
     which ``Assistant.ask`` applies."""
     from qa import Assistant, Settings
     from qa.floor import foreign_questions

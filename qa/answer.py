@@ -2,8 +2,9 @@
 
 The reader (:mod:`qa.read`) proposes each passage's best span and how far it beats "no
 answer". A span answers only if its section writes the numbers the question names, within
-the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"); a bare
-number takes in the unit after it that the question names ("60 days"). The answer is
+the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"), and, for a
+question asking for a date ("On what date…", "In which year…"), only if it writes one. A
+bare number takes in the unit after it that the question names ("60 days"). The answer is
 the best span of those, in a tier: confident at the reader's calibrated threshold or
 above; tentative below it but above the floor calibrated on the user's folder
 (:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader
@@ -23,11 +24,13 @@ from typing import Protocol
 from qa.read import Reader, Reading
 from qa.text import (
     Span,
+    asks_for_calendar,
     content_terms,
     numbered_headings,
     numbers,
     sentence_spans,
     with_named_unit,
+    writes_a_date,
     written_numbers,
 )
 from qa.types import Citation, Passage, Tier
@@ -124,6 +127,8 @@ class ReaderAnswerer:
         found = self.find(question, passages)
         if named := numbers(question):
             found = [f for f in found if named <= self._numbers_in_section(f)]
+        if calendar := asks_for_calendar(question):
+            found = [f for f in found if writes_a_date(self._quote(f.source, f.span), calendar)]
         best = found[0] if found else None
         tier = self.tier(best.confidence) if best else "not_found"
         if best is None or tier == "not_found":

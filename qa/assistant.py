@@ -136,10 +136,10 @@ class Assistant:
 
     def _best_confidences(self, questions: Sequence[str]) -> list[float]:
         """Each question's best answer's confidence, through retrieval and the reader, read
-        as questions are (:meth:`ReaderAnswerer.find`). The two rules on the numbers a
-        question names (none of the sources writes it; the answer's section does not) are
-        left out: they only take answers away, so no more than the floor's share of foreign
-        questions gets one."""
+        as questions are (:meth:`ReaderAnswerer.find`). The rules that only take answers
+        away (on the numbers a question names: none of the sources writes one, the
+        answer's section does not; on a date asked for and not written) are left out, so
+        no more than the floor's share of foreign questions gets an answer."""
         best = []
         for question in questions:
             found = self._extractive.find(question, self._retriever.retrieve(question))

@@ -154,6 +154,33 @@ def with_named_unit(text: str, span: Span, terms: set[str]) -> Span:
     return span
 
 
+#: A question for a point or stretch of the calendar ("On what date…", "In which year…"),
+#: and the calendar's word it asks with.
+_ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(date|day|month|year|decade|century)s?\b", re.I)
+#: How English writes a date: with digits, a month's or a weekday's name, or an ordinal or
+#: a decade in words ("the nineteenth", "the sixties").
+_CALENDAR = re.compile(
+    r"\d|\b(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+    r"|\w+teenth|\w+ieth|(?:twen|thir|for|fif|six|seven|eigh|nine)ties)\b",
+    re.I,
+)
+
+
+def asks_for_calendar(question: str) -> str | None:
+    """The calendar word a question asks for a date with ("date", "year"…), if it does."""
+    asked = _ASKS_CALENDAR.search(question)
+    return asked.group(1).lower() if asked else None
+
+
+def writes_a_date(answer: str, word: str) -> bool:
+    """Whether ``answer`` can be the date a question asked for with ``word``: it writes a
+    date, or names what was asked ("the following year", "Christmas Day")."""
+    return bool(_CALENDAR.search(answer)) or word in answer.lower()
+
+
 #: A block of one line: how every format's heading stands in the reading view.
 _ONE_LINE_BLOCK = re.compile(r"(?:^|(?<=\n\n))[^\n]+(?=\n\n|\Z)")
 _HEADING_WORDS = 10

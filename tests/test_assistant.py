@@ -11,7 +11,7 @@ from qa import Answer, Assistant, Citation, InvalidQuestion, Settings
 from qa.answer import NOT_FOUND, ReaderAnswerer
 from qa.errors import SourceFileError
 from qa.read import shared_reader
-from qa.text import sentence_spans
+from qa.text import sentence_spans, writes_a_date
 from qa.types import spoken
 from tests.conftest import ANSWER_MORE, SEEDS
 
@@ -74,6 +74,17 @@ def test_a_fact_both_sources_state_cites_both(reading: Assistant) -> None:
     }
     assert all("hours" in c.quote for c in answer.citations)
     assert answer.agreement == "agree"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["On what date will Trump be inaugurated?", "In which year did the war in Ukraine begin?"],
+)
+def test_a_question_for_a_date_gets_a_date_or_no_answer(reading: Assistant, question: str) -> None:
+    """Even where the reader finds any span at all: the seeds write no such date, and a span
+    such as "weeks before" is not one."""
+    answer = reading.ask(question)
+    assert answer.abstained or writes_a_date(answer.text, "date"), answer.text
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,13 @@ import pytest
 from index.load import read_text
 from index.view import reading_view
 from qa.text import (
+    asks_for_calendar,
     content_terms,
     numbered_headings,
     numbers,
     sentence_spans,
     with_named_unit,
+    writes_a_date,
     written_numbers,
 )
 
@@ -145,3 +147,34 @@ def test_a_bare_number_takes_in_the_unit_the_question_names(
     start = text.index(answer)
     span = with_named_unit(text, (start, start + len(answer)), set(content_terms(question)))
     assert text[span[0] : span[1]] == widened
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("On what date was 4.3 released?", "date"),
+        ("In which years did the survey run?", "year"),
+        ("What century was it built in?", "century"),
+        ("When was 4.3 released?", None),
+        ("What data does the report hold?", None),
+    ],
+)
+def test_a_question_asks_for_a_date_with_its_calendar_word(question: str, word: str | None) -> None:
+    assert asks_for_calendar(question) == word
+
+
+@pytest.mark.parametrize(
+    ("answer", "word", "dated"),
+    [
+        ("19 Jan 2020", "date", True),
+        ("March", "month", True),
+        ("on Tuesday", "day", True),
+        ("the following year", "year", True),
+        ("nineteenth", "century", True),
+        ("the late sixties", "decade", True),
+        ("weeks before the inauguration", "date", False),
+        ("the market decision", "date", False),
+    ],
+)
+def test_an_answer_writes_a_date_or_the_word_asked_for(answer: str, word: str, dated: bool) -> None:
+    assert writes_a_date(answer, word) is dated
