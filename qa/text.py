@@ -19,7 +19,9 @@ Span = tuple[int, int]
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[$£€]?\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:[’'][A-Za-z]+)?")
+#: A number as written: "256", "10,000", "$5", "3.5%".
+_NUMBER = r"[$£€]?\d+(?:[,.]\d+)*%?"
+TOKEN = re.compile(rf"(?:[A-Za-z]\.){{2,}}|{_NUMBER}|[A-Za-z]+(?:[’'][A-Za-z]+)?")
 
 #: NLTK's English stop words, as bm25s ships them: what a claim or a question is not about.
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
@@ -128,8 +130,6 @@ def written_numbers(text: str) -> set[str]:
     return written
 
 
-#: A number alone, as an answer: "256", "10,000", "$5", "3.5%".
-_BARE_NUMBER = re.compile(r"[$£€]?\d+(?:[,.]\d+)*%?")
 #: The word after it, apart only by spaces on its line, and what ends the phrase that word
 #: ends: sentence punctuation, the end of the line, or a word on (checked as a stop word).
 _WORD_AFTER = re.compile(r" +([^\W\d_]+)(?=[.,;:!?)\]]*(?:$|\s))(?: +([^\W\d_]+))?", re.M)
@@ -142,7 +142,7 @@ def with_named_unit(text: str, span: Span, terms: set[str]) -> Span:
     soldiers". What a number counts is part of the answer when the question asks for it.
     """
     start, end = span
-    if not _BARE_NUMBER.fullmatch(text, start, end):
+    if not re.fullmatch(_NUMBER, text[start:end]):
         return span
     after = _WORD_AFTER.match(text, end)
     if (
