@@ -4,7 +4,8 @@ The reader (:mod:`qa.read`) proposes each passage's best span and how far it bea
 answer". A span answers only if its section writes the numbers the question names, within
 the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"), and, for a
 question asking for a date ("On what date…", "In which year…"), only if it writes one. A
-bare number takes in the unit after it that the question names ("60 days"). The answer is
+bare number or a lone "not" takes in the word after it that the question names ("60
+days", "not surprised"). The answer is
 the best span of those, in a tier: confident at the reader's calibrated threshold or
 above; tentative below it but above the floor calibrated on the user's folder
 (:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader
@@ -29,7 +30,7 @@ from qa.text import (
     numbered_headings,
     numbers,
     sentence_spans,
-    with_named_unit,
+    with_named_word,
     writes_a_date,
     written_numbers,
 )
@@ -211,12 +212,13 @@ class ReaderAnswerer:
         self, passage: Passage, heading: Span | None, reading: Reading, terms: set[str]
     ) -> Found:
         """``reading`` is of the passage, or of ``heading``, a line break and the passage;
-        a bare number it answers takes in the unit after it that the question's ``terms`` name."""
+        a bare number or a lone "not" it answers takes in the word after it that the
+        question's ``terms`` name."""
         at = passage.start
         if heading is not None:
             lead = heading[1] - heading[0] + 1  # the heading and the line break after it
             at = heading[0] if reading.start < lead else passage.start - lead
-        start, end = with_named_unit(
+        start, end = with_named_word(
             self._texts[passage.source], (at + reading.start, at + reading.end), terms
         )
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]

@@ -135,23 +135,28 @@ def written_numbers(text: str) -> set[str]:
 _WORD_AFTER = re.compile(r" +([^\W\d_]+)(?=[.,;:!?)\]]*(?:$|\s))(?: +([^\W\d_]+))?", re.M)
 
 
-def with_named_unit(text: str, span: Span, terms: set[str]) -> Span:
-    """A bare number's span widened over the word after it when the question names that
-    word (``terms`` are its :func:`content_terms`) and it ends its phrase: "256
-    characters" for "How many characters…", but not "10,000 North" of "10,000 North Korean
-    soldiers". What a number counts is part of the answer when the question asks for it.
+#: Words that only negate: alone, a span of one says nothing until it takes in what it negates.
+_NEGATIONS = frozenset({"no", "not", "never"})
+
+
+def with_named_word(text: str, span: Span, terms: set[str]) -> Span:
+    """A span that says nothing alone, a bare number or a lone "not", widened over the word
+    after it when the question names that word (``terms`` are its :func:`content_terms`):
+    "256 characters" for "How many characters…", "not surprised" for "Was it surprised…".
+    After a number the word must also end its phrase, so "10,000 North Korean soldiers"
+    stays "10,000": what it counts is named by more than the next word.
     """
     start, end = span
-    if not re.fullmatch(_NUMBER, text[start:end]):
+    said = text[start:end]
+    number = re.fullmatch(_NUMBER, said) is not None
+    if not number and said.casefold() not in _NEGATIONS:
         return span
     after = _WORD_AFTER.match(text, end)
-    if (
-        after
-        and stem(normalize_token(after.group(1))) in terms
-        and (after.group(2) is None or after.group(2).casefold() in STOPWORDS)
-    ):
-        return start, after.end(1)
-    return span
+    if after is None or stem(normalize_token(after.group(1))) not in terms:
+        return span
+    if number and after.group(2) is not None and after.group(2).casefold() not in STOPWORDS:
+        return span
+    return start, after.end(1)
 
 
 #: A question for a point or stretch of the calendar ("On what date…", "In which year…"),

@@ -11,7 +11,7 @@ from qa.text import (
     numbered_headings,
     numbers,
     sentence_spans,
-    with_named_unit,
+    with_named_word,
     writes_a_date,
     written_numbers,
 )
@@ -139,13 +139,30 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
         ("Level\t3\tattempts", "3", "How many attempts?", "3"),
         ("It waits 3\nattempts", "3", "How many attempts?", "3"),
         ("It waits 3 attempts-long", "3", "How many attempts?", "3"),
+        # a lone negation takes in what it negates, when the question names it
+        (
+            "We were not surprised by the announcement.",
+            "not",
+            "Was the council surprised by the announcement?",
+            "not surprised",
+        ),
+        (
+            "By default it will\nNot override existing variables.",
+            "Not",
+            "Does it override existing variables by default?",
+            "Not override",
+        ),
+        ("It is never cached.", "never", "Is the result cached?", "never cached"),
+        ("It is not a bug.", "not", "What is it?", "not"),
+        ("It did not\nfail.", "not", "Did it fail?", "not"),
+        ("It is nothing cached.", "nothing", "Is the result cached?", "nothing"),
     ],
 )
-def test_a_bare_number_takes_in_the_unit_the_question_names(
+def test_a_span_that_says_nothing_alone_takes_in_the_word_the_question_names(
     text: str, answer: str, question: str, widened: str
 ) -> None:
     start = text.index(answer)
-    span = with_named_unit(text, (start, start + len(answer)), set(content_terms(question)))
+    span = with_named_word(text, (start, start + len(answer)), set(content_terms(question)))
     assert text[span[0] : span[1]] == widened
 
 
