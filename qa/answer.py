@@ -3,14 +3,14 @@
 The reader (:mod:`qa.read`) proposes each passage's best span and how far it beats "no
 answer". A span answers only if its section writes the numbers the question names, within
 the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"), and, for a
-question asking for a date ("On what date…", "In which year…"), only if it writes one. A
+question asking for a date ("On what date…", "In which year…"), only if it writes one;
+for one asking "how many" or "how much", only if it names no day ("19 Jan 2020"). A
 bare number or a lone "not" takes in the word after it that the question names ("60
-days", "not surprised"). The answer is
-the best span of those, in a tier: confident at the reader's calibrated threshold or
-above; tentative below it but above the floor calibrated on the user's folder
-(:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader
-finds the same answer there (``agree``), and shown with its own answer when the reader is
-confident of a different one there (``differ``).
+days", "not surprised"). The answer is the best span of those, in a tier: confident at
+the reader's calibrated threshold or above; tentative below it but above the floor
+calibrated on the user's folder (:mod:`qa.floor`); else nothing found. Another source is
+cited beside it when the reader finds the same answer there (``agree``), and shown with
+its own answer when the reader is confident of a different one there (``differ``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from qa.read import Reader, Reading
 from qa.text import (
     Span,
     asks_for_calendar,
+    asks_for_count,
     content_terms,
+    names_a_day,
     numbered_headings,
     numbers,
     sentence_spans,
@@ -130,6 +132,8 @@ class ReaderAnswerer:
             found = [f for f in found if named <= self._numbers_in_section(f)]
         if calendar := asks_for_calendar(question):
             found = [f for f in found if writes_a_date(self._quote(f.source, f.span), calendar)]
+        elif asks_for_count(question):
+            found = [f for f in found if not names_a_day(self._quote(f.source, f.span))]
         best = found[0] if found else None
         tier = self.tier(best.confidence) if best else "not_found"
         if best is None or tier == "not_found":

@@ -138,8 +138,9 @@ class Assistant:
         """Each question's best answer's confidence, through retrieval and the reader, read
         as questions are (:meth:`ReaderAnswerer.find`). The rules that only take answers
         away (on the numbers a question names: none of the sources writes one, the
-        answer's section does not; on a date asked for and not written) are left out, so
-        no more than the floor's share of foreign questions gets an answer."""
+        answer's section does not; on a date asked for and not written, a day given for a
+        count) are left out, so no more than the floor's share of foreign questions gets
+        an answer."""
         best = []
         for question in questions:
             found = self._extractive.find(question, self._retriever.retrieve(question))

@@ -162,11 +162,14 @@ def with_named_word(text: str, span: Span, terms: set[str]) -> Span:
 #: A question for a point or stretch of the calendar ("On what date…", "In which year…"),
 #: and the calendar's word it asks with.
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(date|day|month|year|decade|century)s?\b", re.I)
+_MONTHS = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+)
 #: How English writes a date: with digits, a month's or a weekday's name, or an ordinal or
 #: a decade in words ("the nineteenth", "the sixties").
 _CALENDAR = re.compile(
-    r"\d|\b(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+    rf"\d|\b(?:{_MONTHS}"
     r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
     r"|\w+teenth|\w+ieth|(?:twen|thir|for|fif|six|seven|eigh|nine)ties)\b",
@@ -184,6 +187,23 @@ def writes_a_date(answer: str, word: str) -> bool:
     """Whether ``answer`` can be the date a question asked for with ``word``: it writes a
     date, or names what was asked ("the following year", "Christmas Day")."""
     return bool(_CALENDAR.search(answer)) or word in answer.lower()
+
+
+#: A question for a count or an amount.
+_ASKS_COUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.I)
+#: A day of the calendar: a month's name beside a number ("19 Jan 2020", "March 3"), or ISO.
+_DAY = re.compile(rf"\d\s+{_MONTHS}\b|\b{_MONTHS}\.?\s+\d|\b\d{{4}}-\d\d-\d\d\b", re.I)
+
+
+def asks_for_count(question: str) -> bool:
+    """Whether a question asks "how many…" or "how much…"."""
+    return _ASKS_COUNT.search(question) is not None
+
+
+def names_a_day(answer: str) -> bool:
+    """Whether ``answer`` names a day of the calendar, which no count or amount is: release
+    notes date their headings, and a passage read under one offers its date to the reader."""
+    return _DAY.search(answer) is not None
 
 
 #: A block of one line: how every format's heading stands in the reading view.

@@ -11,7 +11,7 @@ from qa import Answer, Assistant, Citation, InvalidQuestion, Settings
 from qa.answer import NOT_FOUND, ReaderAnswerer
 from qa.errors import SourceFileError
 from qa.read import shared_reader
-from qa.text import sentence_spans, writes_a_date
+from qa.text import names_a_day, sentence_spans, writes_a_date
 from qa.types import spoken
 from tests.conftest import ANSWER_MORE, SEEDS
 
@@ -178,6 +178,20 @@ def test_an_answer_about_one_release_comes_from_that_release_s_section(
     draft = reader.answer("When was version 2.0 released?", holding[:1])
     assert draft.text == "3 March 2021"
     assert [c.quote for c in draft.citations] == ["Version 2.0 (3 March 2021)"]
+
+
+def test_a_count_is_not_answered_with_the_date_of_a_release(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """Read under "Version 2.0 (3 March 2021)", the reader's best span for a count the notes
+    never give is that date; at any tier, the answer is not."""
+    assistant = one_file_assistant(tmp_path / "notes", "NEWS.txt", RELEASE_NOTES, embedder)
+    question = "How many bugs were fixed in version 2.0?"
+    passages = assistant.retrieve(question)
+    anywhere = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    best = anywhere.find(question, passages)[0]
+    assert names_a_day(assistant.texts[best.source][best.span[0] : best.span[1]])
+    assert not names_a_day(anywhere.answer(question, passages).text)
 
 
 CHANGELOG = """\

@@ -7,7 +7,9 @@ from index.load import read_text
 from index.view import reading_view
 from qa.text import (
     asks_for_calendar,
+    asks_for_count,
     content_terms,
+    names_a_day,
     numbered_headings,
     numbers,
     sentence_spans,
@@ -195,3 +197,24 @@ def test_a_question_asks_for_a_date_with_its_calendar_word(question: str, word: 
 )
 def test_an_answer_writes_a_date_or_the_word_asked_for(answer: str, word: str, dated: bool) -> None:
     assert writes_a_date(answer, word) is dated
+
+
+@pytest.mark.parametrize(
+    ("answer", "day"),
+    [
+        ("19 Jan 2020", True),
+        ("released on March 3", True),
+        ("Sept. 14", True),
+        ("2024-01-02", True),
+        ("3 attempts", False),
+        ("March", False),
+        ("1,200 bugs", False),
+        ("version 2024.1", False),
+        ("5 mayors", False),
+    ],
+)
+def test_a_count_is_never_a_day_of_the_calendar(answer: str, day: bool) -> None:
+    assert names_a_day(answer) is day
+    assert asks_for_count("How many bugs were fixed in 4.3?")
+    assert asks_for_count("how much memory does it need?")
+    assert not asks_for_count("When was 4.3 released?")
