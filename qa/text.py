@@ -162,6 +162,7 @@ def with_named_word(text: str, span: Span, terms: set[str]) -> Span:
 #: A question for a point or stretch of the calendar ("On what date…", "In which year…"),
 #: and the calendar's word it asks with.
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(date|day|month|year|decade|century)s?\b", re.I)
+#: A month's name, in full or cut short.
 _MONTHS = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november"
     r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
