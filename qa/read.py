@@ -112,8 +112,10 @@ class Passage:
     mark: list[int]
 
 
-def passage_tokens(text: str, encoding: Any) -> Passage:
-    """The reader's tokens of ``text`` (``encoding``: the tokenizer's, without special tokens)."""
+def passage_tokens(text: str, encoding: Any, break_id: int | None = None) -> Passage:
+    """The reader's tokens of ``text`` (``encoding``: the tokenizer's, without special tokens),
+    with ``break_id``, if given, between every two units: WordPiece reads a line break as a
+    space, and without a mark a list's items run on as one sentence."""
     offsets: list[tuple[int, int]] = list(encoding.offsets)
     n = len(offsets)
     unit, glued = [0] * n, [False] * (n + 1)  # glued[i]: token i-1 and i are one word
@@ -145,7 +147,17 @@ def passage_tokens(text: str, encoding: Any) -> Passage:
             may_end[last] = True
         i = j + 1
     mark = [_MARKS.get(p, 0) for p in pieces]
-    return Passage(list(encoding.ids), offsets, may_start, may_end, unit, mark)
+    ids = list(encoding.ids)
+    if break_id is not None:
+        for i in reversed(range(1, n)):
+            if unit[i] != unit[i - 1]:  # a mark of no width, where no answer begins or ends
+                ids.insert(i, break_id)
+                offsets.insert(i, (offsets[i - 1][1], offsets[i - 1][1]))
+                may_start.insert(i, False)
+                may_end.insert(i, False)
+                unit.insert(i, unit[i - 1])
+                mark.insert(i, 0)
+    return Passage(ids, offsets, may_start, may_end, unit, mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +189,15 @@ def load_tokenizer() -> Any:
     return tokenizer
 
 
-def encode(tokenizer: Any, passages: Sequence[str]) -> list[Passage]:
+def encode(tokenizer: Any, passages: Sequence[str], unit_break: str = "") -> list[Passage]:
     """The passages as ``tokenizer`` splits them, without special tokens: what
-    :func:`windows` cuts up."""
+    :func:`windows` cuts up; ``unit_break``, a token of the vocabulary the model was trained
+    to see between two units of the reading view, or none."""
     encodings = tokenizer.encode_batch(list(passages), add_special_tokens=False)
-    return [passage_tokens(p, e) for p, e in zip(passages, encodings, strict=True)]
+    break_id = tokenizer.token_to_id(unit_break) if unit_break else None
+    if unit_break and break_id is None:
+        raise ValueError(f"the unit break {unit_break!r} is not a token of the vocabulary")
+    return [passage_tokens(p, e, break_id) for p, e in zip(passages, encodings, strict=True)]
 
 
 def windows(tokenizer: Any, question: str, passages: Sequence[Passage]) -> list[Window]:
@@ -286,6 +302,11 @@ class Reader:
         return str(self.card["sha256"])
 
     @property
+    def unit_break(self) -> str:
+        """The token the model was trained to see between units of the reading view, if any."""
+        return str(self.card.get("unit_break", ""))
+
+    @property
     def threshold(self) -> float:
         return float(self.card["threshold"])
 
@@ -307,8 +328,8 @@ class Reader:
     def _encode(self) -> Callable[[str], Passage]:
         """A passage's tokens, computed once: retrieval brings the same chunks back for
         follow-ups and related questions."""
-        tokenizer = self.tokenizer
-        return lru_cache(maxsize=4096)(lambda text: encode(tokenizer, [text])[0])
+        tokenizer, unit_break = self.tokenizer, self.unit_break
+        return lru_cache(maxsize=4096)(lambda text: encode(tokenizer, [text], unit_break)[0])
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """Each passage's best span, highest margin first."""

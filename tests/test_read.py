@@ -53,6 +53,26 @@ def test_windows_keep_to_their_own_passage(tokenizer: object) -> None:
     assert pieces[0].type_ids[0] == 0 and pieces[0].type_ids[-1] == 1
 
 
+def test_a_unit_break_stands_between_units_and_never_in_an_answer(tokenizer: object) -> None:
+    """A model trained with a unit break reads one between every two lines or cells of the
+    reading view, a mark of no width on which no answer begins or ends; the text's own
+    tokens are read as without it."""
+    text = "Dependencies\nidna - Internationalized domain names.\tsniffio - Async detection"
+    plain = encode(tokenizer, [text])[0]
+    marked = encode(tokenizer, [text], ";")[0]
+    mark = tokenizer.token_to_id(";")  # type: ignore[attr-defined]
+    breaks = [i for i, (a, b) in enumerate(marked.offsets) if a == b]
+    assert len(breaks) == 2 and all(marked.ids[i] == mark for i in breaks)
+    for i in breaks:
+        assert not marked.may_start[i] and not marked.may_end[i]
+        assert text[marked.offsets[i - 1][1] : marked.offsets[i + 1][0]] in ("\n", "\t")
+    kept = [i for i in range(len(marked.ids)) if i not in breaks]
+    for column in ("ids", "offsets", "may_start", "may_end", "unit", "mark"):
+        assert [getattr(marked, column)[i] for i in kept] == getattr(plain, column)
+    with pytest.raises(ValueError, match="not a token of the vocabulary"):
+        encode(tokenizer, [text], "¶¶")
+
+
 def logits(**peaks: float) -> np.ndarray:
     """64 token scores of -10, but for the peaks (``i5=9.0`` scores token 5 at 9)."""
     out = np.full(64, -10.0, dtype=np.float32)

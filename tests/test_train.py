@@ -24,12 +24,12 @@ from eval.run import DEFAULT_GOLD
 from eval.squad import load_squad
 from index.embed import packaged_model_path
 from index.errors import ConfigError
-from qa.read import MODEL_DIR, Reader, shared_reader
+from qa.read import MODEL_DIR, Reader, load_tokenizer, shared_reader
 from tests.conftest import REPO
 from train.__main__ import main
 from train.data import DEV_FILE, TRAIN_V1_FILE, TRAIN_V2_FILE, Example, split_dev
 from train.export import question_key
-from train.features import training_pool
+from train.features import featurize, training_pool
 from train.loop import train
 from train.measure import diagnose, squad_scores
 from train.model import SpanModel
@@ -204,6 +204,7 @@ def test_the_schedule_warms_up_decays_and_restarts_where_the_second_stage_begins
         ("threads = 1", "threads = 0", "'threads' must be at least 1, got 0"),
         ("clip = 1.0", "", "'clip' is missing"),
         ("bf16 = true", "bf16 = 1", "'bf16' must be bool, got 1"),
+        ("seed = 0\n", 'seed = 0\nunit_break = "¶¶"\n', "'¶¶' is not a token of the reader"),
     ],
 )
 def test_a_bad_recipe_is_refused_naming_the_value(
@@ -214,6 +215,17 @@ def test_a_bad_recipe_is_refused_naming_the_value(
     path.write_text(TINY_RECIPE.replace(setting, bad, 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_recipe(path)
+
+
+def test_a_unit_break_is_read_between_lines_and_answers_are_labelled_across_it() -> None:
+    context = "Dependencies\nidna - Internationalized domain names.\nsniffio - Async detection."
+    answer = ("sniffio", context.index("sniffio"))
+    example = Example("q", "T", "Which library detects async?", context, (answer,))
+    tokenizer = load_tokenizer()
+    (feature,) = featurize(tokenizer, [example], ";")
+    window = feature.window
+    assert window.ids.count(tokenizer.token_to_id(";")) == 2
+    assert context[window.offsets[feature.start][0] : window.offsets[feature.end][1]] == "sniffio"
 
 
 # Negatives and scoring ---------------------------------------------------------------------
@@ -345,12 +357,15 @@ def test_a_resumed_stage_continues_its_schedule_as_if_never_stopped(
 
 @pytest.mark.slow
 def test_the_recipe_runs_end_to_end_and_the_reader_reads_its_export(
-    squad_dir: Path, tiny_recipe: Path, tmp_path: Path
+    squad_dir: Path, tmp_path: Path
 ) -> None:
+    """The recipe trains with a unit break, and its card tells the reader to read with it."""
+    recipe_file = tmp_path / "tiny.toml"
+    recipe_file.write_text(TINY_RECIPE.replace("seed = 0\n", 'seed = 0\nunit_break = ";"\n', 1))
     work, out = tmp_path / "work", tmp_path / "model"
     args = ["--squad-dir", str(squad_dir), "--work-dir", str(work), "--out-dir", str(out)]
-    assert main(["recipe", str(tiny_recipe), *args]) == 0
-    recipe = load_recipe(tiny_recipe)
+    assert main(["recipe", str(recipe_file), *args]) == 0
+    recipe = load_recipe(recipe_file)
 
     # Each stage trained to its end from the one before, under its own schedule.
     log = rows(work / "steps.jsonl")
@@ -380,6 +395,7 @@ def test_the_recipe_runs_end_to_end_and_the_reader_reads_its_export(
     passage = "The tower of Oslo was opened in 1921. It was built by Ilse Varga for the city."
     readings = Reader(out).read("Who built the tower of Oslo?", [passage])
     assert readings and 0 <= readings[0].start < readings[0].end <= len(passage)
+    assert card["unit_break"] == Reader(out).unit_break == recipe.unit_break == ";"
 
 
 DOCUMENTS_STAGE = """

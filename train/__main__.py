@@ -58,7 +58,13 @@ def cmd_export(args: argparse.Namespace) -> None:
     from train.loop import checkpoint_path
 
     last = checkpoint_path(args.work_dir, recipe.stages[-1])
-    done = export(args.checkpoint or last, args.work_dir, args.out_dir, recipe.agreement_cases)
+    done = export(
+        args.checkpoint or last,
+        args.work_dir,
+        args.out_dir,
+        recipe.agreement_cases,
+        recipe.unit_break,
+    )
     print(f"{done.path}: {done.path.stat().st_size / 1e6:.1f} MB, sha256 {done.sha256}")
     print(f"int8 ONNX and torch give the same best span on {done.agree} of {done.cases} cases")
 

@@ -37,8 +37,11 @@ class Exported:
     cases: int
 
 
-def export(checkpoint: Path, work: Path, out_dir: Path, cases: int) -> Exported:
-    """The int8 file, its card and ``cases`` agreement cases, from a checkpoint."""
+def export(
+    checkpoint: Path, work: Path, out_dir: Path, cases: int, unit_break: str = ""
+) -> Exported:
+    """The int8 file, its card and ``cases`` agreement cases, from a checkpoint trained to
+    see ``unit_break`` between units (the card records it, and the reader reads with it)."""
     model = SpanModel(packaged_model_path(), attention="eager")
     model.load_state_dict(torch.load(checkpoint, weights_only=False)["model"])
     model.eval()
@@ -69,8 +72,9 @@ def export(checkpoint: Path, work: Path, out_dir: Path, cases: int) -> Exported:
     )
     sha256 = hashlib.sha256(int8.read_bytes()).hexdigest()
     split = json.loads((work / "split.json").read_text())
-    update_card(out_dir, {"sha256": sha256, "max_length": MAX_LENGTH, "split": split})
-    read = torch_read(model, tokenizer)
+    card = {"sha256": sha256, "max_length": MAX_LENGTH, "split": split}
+    update_card(out_dir, card | ({"unit_break": unit_break} if unit_break else {}))
+    read = torch_read(model, tokenizer, unit_break)
     expected = [
         case | dict(zip(("start", "end", "margin"), best(read, case), strict=True))
         for case in agreement_cases(cases)

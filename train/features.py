@@ -72,12 +72,13 @@ class Feature:
     end: int
 
 
-def featurize(tokenizer: Any, items: Sequence[Example]) -> list[Feature]:
+def featurize(tokenizer: Any, items: Sequence[Example], unit_break: str = "") -> list[Feature]:
     """Every window of every example: a window of a long paragraph without the whole
     answer is a "no answer" example, as in the standard SQuAD 2.0 recipe."""
     out = []
     for example in items:
-        for window in windows(tokenizer, example.question, encode(tokenizer, [example.context])):
+        passage = encode(tokenizer, [example.context], unit_break)
+        for window in windows(tokenizer, example.question, passage):
             start, end = token_labels(window, example)
             out.append(Feature(window, start, end))
     return out

@@ -132,7 +132,8 @@ def train_stage(
             if step % recipe.eval_every == 0 or step == end:
                 model.eval()
                 scores = squad_scores(
-                    calibration, predictions(torch_read(model, tokenizer), calibration)
+                    calibration,
+                    predictions(torch_read(model, tokenizer, recipe.unit_break), calibration),
                 )
                 model.train()
                 row = {
@@ -178,13 +179,16 @@ def stage_features(
 ) -> list[Feature]:
     """The stage's training windows, built once and kept in the work folder under a name
     made from everything they depend on."""
-    made_from = json.dumps([recorded(stage.pool), asdict(split), recipe.seed])
+    # A recipe without a unit break names its features as before the setting existed.
+    made_from = json.dumps(
+        [recorded(stage.pool), asdict(split), recipe.seed, *filter(None, [recipe.unit_break])]
+    )
     path = work / f"features-{stage.name}-{hashlib.sha1(made_from.encode()).hexdigest()[:12]}.pt"
     if path.exists():
         cached: list[Feature] = torch.load(path, weights_only=False)
         return cached
     pool = training_pool(squad_dir, split, stage.pool, recipe.seed)
-    features = featurize(load_tokenizer(), pool)
+    features = featurize(load_tokenizer(), pool, recipe.unit_break)
     replace_atomically(path, lambda tmp: torch.save(features, tmp))
     return features
 

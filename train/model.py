@@ -49,12 +49,12 @@ def to_tensors(batch: Sequence[Window]) -> dict[str, torch.Tensor]:
 
 
 def torch_read(
-    model: SpanModel, tokenizer: object
+    model: SpanModel, tokenizer: object, unit_break: str = ""
 ) -> Callable[[str, Sequence[str]], list[Reading]]:
     """Read with the torch model as the ONNX reader does: same windows, same decoding."""
 
     def read(question: str, passages: Sequence[str]) -> list[Reading]:
-        pieces = windows(tokenizer, question, encode(tokenizer, passages))
+        pieces = windows(tokenizer, question, encode(tokenizer, passages, unit_break))
         with torch.inference_mode():
             start, end = model(**to_tensors(pieces))
         return best_per_passage(pieces, decode(pieces, start.numpy(), end.numpy()))

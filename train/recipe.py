@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ConfigError
+from qa.read import load_tokenizer
 
 RECIPE = Path(__file__).with_name("recipe.toml")
 
@@ -93,6 +94,7 @@ class Recipe:
     agreement_cases: int
     split: Split
     stages: tuple[Stage, ...]
+    unit_break: str = ""  # a token the reader sees between units of the reading view, or none
 
 
 def recorded(part: Any) -> dict[str, Any]:
@@ -175,6 +177,10 @@ def _check(recipe: Recipe, where: str) -> None:
     for name, value in counts.items():
         if value < 1:
             raise ConfigError(f"{where}: {name!r} must be at least 1, got {value}")
+    if recipe.unit_break and load_tokenizer().token_to_id(recipe.unit_break) is None:
+        raise ConfigError(
+            f"{where}: unit_break {recipe.unit_break!r} is not a token of the reader's vocabulary"
+        )
     names = [s.name for s in recipe.stages]
     if len(set(names)) < len(names):
         raise ConfigError(f"{where}: stage names must differ, got {names}")

@@ -107,11 +107,12 @@ def agreement(model: SpanModel, model_dir: Path, cases: int) -> Agreement:
     reader = Reader(model_dir)
     session = cpu_session(model_dir / "reader.int8.onnx")
     tokenizer = load_tokenizer()
-    read = torch_read(model, tokenizer)
+    read = torch_read(model, tokenizer, reader.unit_break)
     same, diffs = 0, []
     for case in agreement_cases(cases):
         same += best(read, case)[:2] == best(reader.read, case)[:2]
-        pieces = windows(tokenizer, case["question"], encode(tokenizer, [case["passage"]]))
+        passage = encode(tokenizer, [case["passage"]], reader.unit_break)
+        pieces = windows(tokenizer, case["question"], passage)
         with torch.inference_mode():
             ours = model(**to_tensors(pieces))
         theirs = session.run(None, batch_arrays(pieces))
