@@ -72,8 +72,9 @@ def export(
     )
     sha256 = hashlib.sha256(int8.read_bytes()).hexdigest()
     split = json.loads((work / "split.json").read_text())
-    card = {"sha256": sha256, "max_length": MAX_LENGTH, "split": split}
-    update_card(out_dir, card | ({"unit_break": unit_break} if unit_break else {}))
+    # Recorded when empty too: an export over an older card must not keep that card's break.
+    card = {"sha256": sha256, "max_length": MAX_LENGTH, "split": split, "unit_break": unit_break}
+    update_card(out_dir, card)
     read = torch_read(model, tokenizer, unit_break)
     expected = [
         case | dict(zip(("start", "end", "margin"), best(read, case), strict=True))
