@@ -194,10 +194,18 @@ def encode(tokenizer: Any, passages: Sequence[str], unit_break: str = "") -> lis
     :func:`windows` cuts up; ``unit_break``, a token of the vocabulary the model was trained
     to see between two units of the reading view, or none."""
     encodings = tokenizer.encode_batch(list(passages), add_special_tokens=False)
-    break_id = tokenizer.token_to_id(unit_break) if unit_break else None
-    if unit_break and break_id is None:
-        raise ValueError(f"the unit break {unit_break!r} is not a token of the vocabulary")
+    break_id = unit_break_id(tokenizer, unit_break)
     return [passage_tokens(p, e, break_id) for p, e in zip(passages, encodings, strict=True)]
+
+
+def unit_break_id(tokenizer: Any, unit_break: str) -> int | None:
+    """The id of the token ``unit_break`` (none for ""); ValueError if the vocabulary has none."""
+    if not unit_break:
+        return None
+    found: int | None = tokenizer.token_to_id(unit_break)
+    if found is None:
+        raise ValueError(f"the unit break {unit_break!r} is not a token of the vocabulary")
+    return found
 
 
 def windows(tokenizer: Any, question: str, passages: Sequence[Passage]) -> list[Window]:

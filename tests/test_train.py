@@ -204,7 +204,11 @@ def test_the_schedule_warms_up_decays_and_restarts_where_the_second_stage_begins
         ("threads = 1", "threads = 0", "'threads' must be at least 1, got 0"),
         ("clip = 1.0", "", "'clip' is missing"),
         ("bf16 = true", "bf16 = 1", "'bf16' must be bool, got 1"),
-        ("seed = 0\n", 'seed = 0\nunit_break = "¶¶"\n', "'¶¶' is not a token of the reader"),
+        (
+            "seed = 0\n",
+            'seed = 0\nunit_break = "¶¶"\n',
+            "unit break '¶¶' is not a token of the vocabulary",
+        ),
     ],
 )
 def test_a_bad_recipe_is_refused_naming_the_value(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ConfigError
-from qa.read import load_tokenizer
+from qa.read import load_tokenizer, unit_break_id
 
 RECIPE = Path(__file__).with_name("recipe.toml")
 
@@ -177,10 +177,11 @@ def _check(recipe: Recipe, where: str) -> None:
     for name, value in counts.items():
         if value < 1:
             raise ConfigError(f"{where}: {name!r} must be at least 1, got {value}")
-    if recipe.unit_break and load_tokenizer().token_to_id(recipe.unit_break) is None:
-        raise ConfigError(
-            f"{where}: unit_break {recipe.unit_break!r} is not a token of the reader's vocabulary"
-        )
+    if recipe.unit_break:
+        try:
+            unit_break_id(load_tokenizer(), recipe.unit_break)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     names = [s.name for s in recipe.stages]
     if len(set(names)) < len(names):
         raise ConfigError(f"{where}: stage names must differ, got {names}")
