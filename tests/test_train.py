@@ -16,26 +16,31 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import onnx
 import pytest
 import torch
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from eval.metrics import load_gold
 from eval.run import DEFAULT_GOLD
 from eval.squad import load_squad
 from index.embed import packaged_model_path
 from index.errors import ConfigError
+from index.sessions import cpu_session
 from qa.read import MODEL_DIR, Reader, load_tokenizer, shared_reader
 from tests.conftest import REPO
 from train.__main__ import main
 from train.data import DEV_FILE, TRAIN_V1_FILE, TRAIN_V2_FILE, Example, split_dev
-from train.export import question_key
+from train.export import question_key, unsigned_weights
 from train.features import featurize, training_pool
 from train.loop import train
 from train.measure import diagnose, squad_scores
 from train.model import SpanModel
 from train.negatives import entity_swapped_negatives, removed_negatives
 from train.recipe import RECIPE, Pool, Recipe, Schedule, Split, Stage, load_recipe, recorded
-from train.recover import save_start
+from train.recover import dequantized, save_start
 
 # The shipped recipe's shape at toy size: two stages, the second with on-topic negatives.
 TINY_RECIPE = """
@@ -400,6 +405,10 @@ def test_the_recipe_runs_end_to_end_and_the_reader_reads_its_export(
     readings = Reader(out).read("Who built the tower of Oslo?", [passage])
     assert readings and 0 <= readings[0].start < readings[0].end <= len(passage)
     assert card["unit_break"] == Reader(out).unit_break == recipe.unit_break == ";"
+    assert weight_types(out / "reader.int8.onnx") == {TensorProto.UINT8}
+    assert main(["unsigned", "--out-dir", str(out)]) == 0  # an export is unsigned already
+    assert (out / "reader.int8.onnx").read_bytes() == model
+    assert json.loads((out / "reader.json").read_text()) == card
 
 
 DOCUMENTS_STAGE = """
@@ -437,6 +446,68 @@ def test_a_stage_begins_from_a_checkpoint_trained_elsewhere(
 
 
 # The shipped model -------------------------------------------------------------------------
+
+
+def weight_types(path: Path) -> set[int]:
+    """The element types of an ONNX file's integer MatMul weights and their zero points."""
+    graph = onnx.load(str(path)).graph
+    types = {i.name: i.data_type for i in graph.initializer}
+    return {
+        types[name]
+        for node in graph.node
+        if node.op_type == "MatMulInteger"
+        for name in node.input[1::2]
+    }
+
+
+def test_the_shipped_reader_multiplies_exactly_on_every_cpu() -> None:
+    assert weight_types(MODEL_DIR / "reader.int8.onnx") == {TensorProto.UINT8}
+
+
+def test_unsigned_weights_are_the_same_numbers_multiplied_without_saturating(
+    tmp_path: Path,
+) -> None:
+    """A MatMul quantized as export quantizes it, before and after :func:`unsigned_weights`:
+    the same weights, the same outputs where int8 cannot saturate, and where it can (every
+    activation at 255 against weights at 127, sums of two products past 16 bits), the exact
+    integer product, which an x86 CPU without VNNI does not give for int8 weights."""
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(-1, 1, (64, 8)).astype(np.float32)
+    weights[:, 0] = 1.0
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "matmul",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 8])],
+        [numpy_helper.from_array(weights, "w")],
+    )
+    fp32, signed, unsigned = (tmp_path / f"{n}.onnx" for n in ("fp32", "signed", "unsigned"))
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), fp32)
+    quantize_dynamic(fp32, signed, weight_type=QuantType.QInt8, per_channel=True)
+    unsigned.write_bytes(signed.read_bytes())
+    unsigned_weights(unsigned)
+    assert weight_types(signed) == {TensorProto.INT8}
+    assert weight_types(unsigned) == {TensorProto.UINT8}
+    same_weights = zip(dequantized(signed), dequantized(unsigned), strict=True)
+    assert all(np.array_equal(a[2], b[2]) for a, b in same_weights)
+
+    def run(path: Path, x: np.ndarray) -> np.ndarray:
+        return cpu_session(path).run(None, {"x": x})[0]  # type: ignore[no-any-return]
+
+    odd = rng.uniform(0, 1, (4, 64)).astype(np.float32)
+    odd[:, 1::2] = 0  # one product in each pair: no sum of two can saturate
+    assert np.array_equal(run(signed, odd), run(unsigned, odd))
+    ones = np.ones((1, 64), np.float32)  # each activation quantized to 255, scale 1/255
+    column = {name: value for name, _, value in dequantized(unsigned)}["w"][0]
+    assert run(unsigned, ones)[0, 0] == pytest.approx(float(column.sum()), rel=1e-5)
+
+
+def test_unsigned_names_a_folder_without_a_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["unsigned", "--out-dir", str(tmp_path)]) == 2
+    assert f"{tmp_path / 'reader.int8.onnx'}: no int8 reader there" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_int8_model_reads_like_the_torch_checkpoint_it_came_from() -> None:

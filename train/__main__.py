@@ -5,6 +5,7 @@ python -m train train --squad-dir ../shared/data/squad   # the recipe's stages, 
 python -m train export                                   # int8 ONNX into qa/models/reader/
 python -m train recover RECIPE --stage negatives --out CHECKPOINT   # the shipped reader, in torch
 python -m train train RECIPE --begin-stage documents --from CHECKPOINT  # one stage on from it
+python -m train unsigned                                 # an older int8 file's weights as uint8
 """
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"int8 ONNX and torch give the same best span on {done.agree} of {done.cases} cases")
 
 
+def cmd_unsigned(args: argparse.Namespace) -> None:
+    from train.export import unsigned_weights
+    from train.measure import update_card
+
+    path = args.out_dir / "reader.int8.onnx"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no int8 reader there")
+    sha256 = unsigned_weights(path)
+    update_card(args.out_dir, {"sha256": sha256})
+    print(f"{path}: weights uint8, sha256 {sha256}")
+
+
 def cmd_calibrate(args: argparse.Namespace) -> None:
     from train.measure import calibrate
 
@@ -108,7 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--work-dir", type=Path, default=WORK_DIR, help="checkpoints, features")
     for p in (train, calibrate, measure, recipe):
         p.add_argument("--squad-dir", type=Path, default=SQUAD_DIR)
-    for p in (export, calibrate, measure, recipe):
+    unsigned = sub.add_parser(
+        "unsigned", help="an exported reader's int8 weights as uint8: exact on every CPU"
+    )
+    for p in (export, calibrate, measure, recipe, unsigned):
         p.add_argument("--out-dir", type=Path, default=MODEL_DIR, help="the model folder")
     train.add_argument("--until", type=int, help="stop after this step (rerun to go on)")
     train.add_argument("--begin-stage", help="skip the stages before this one (with --from)")
@@ -129,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         begin_from=None,
     )
     recover.set_defaults(run=cmd_recover)
+    unsigned.set_defaults(run=cmd_unsigned)
     train.set_defaults(run=cmd_train)
     export.set_defaults(run=cmd_export)
     calibrate.set_defaults(run=cmd_calibrate)
