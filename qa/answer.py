@@ -6,11 +6,12 @@ the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"), and
 question asking for a date ("On what date…", "In which year…"), only if it writes one;
 for one asking "how many" or "how much", only if it names no day ("19 Jan 2020"). A
 bare number or a lone "not" takes in the word after it that the question names ("60
-days", "not surprised"). The answer is the best span of those, in a tier: confident at
-the reader's calibrated threshold or above; tentative below it but above the floor
-calibrated on the user's folder (:mod:`qa.floor`); else nothing found. Another source is
-cited beside it when the reader finds the same answer there (``agree``), and shown with
-its own answer when the reader is confident of a different one there (``differ``).
+days", "not surprised"), and a span never ends inside a name ("CBS News"). The answer is
+the best span of those, in a tier: confident at the reader's calibrated threshold or
+above; tentative below it but above the floor calibrated on the user's folder
+(:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader
+finds the same answer there (``agree``), and shown with its own answer when the reader is
+confident of a different one there (``differ``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from qa.text import (
     numbers,
     sentence_spans,
     with_named_word,
+    with_whole_name,
     writes_a_date,
     written_numbers,
 )
@@ -222,9 +224,9 @@ class ReaderAnswerer:
         if heading is not None:
             lead = heading[1] - heading[0] + 1  # the heading and the line break after it
             at = heading[0] if reading.start < lead else passage.start - lead
-        start, end = with_named_word(
-            self._texts[passage.source], (at + reading.start, at + reading.end), terms
-        )
+        text = self._texts[passage.source]
+        named = with_named_word(text, (at + reading.start, at + reading.end), terms)
+        start, end = with_whole_name(text, named)
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]
         sentence = (min(held[0][0], start), max(held[-1][1], end)) if held else (start, end)
         score = confidence(reading.margin, self._reader.threshold)

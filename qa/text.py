@@ -159,6 +159,33 @@ def with_named_word(text: str, span: Span, terms: set[str]) -> Span:
     return start, after.end(1)
 
 
+#: A capitalised word right after, apart by one space on its line, and the period after it.
+_NAME_AFTER = re.compile(r" (?!I\b)([A-Z][\w'’&-]*)(\.?)(?=$|[\s,;:!?)\]])", re.M)
+#: How many words after it a name may take in.
+_NAME_WORDS = 3
+
+
+def with_whole_name(text: str, span: Span) -> Span:
+    """A span ending in a capitalised word, widened over the capitalised words right after
+    it on its line, so that a name is not cut ("CBS News", "Donald Trump Jr."). Not on a
+    line most of whose words are capitalised (a title), where capitals mark no name."""
+    start, end = span
+    if not text[start:end].split()[-1][:1].isupper():
+        return span
+    line = text[text.rfind("\n", 0, start) + 1 : (text.find("\n", end) + 1 or len(text) + 1) - 1]
+    words = re.findall(r"[^\W\d_]+", line)
+    if 2 * sum(w[0].isupper() for w in words) > len(words):
+        return span
+    for _ in range(_NAME_WORDS):
+        after = _NAME_AFTER.match(text, end)
+        if after is None:
+            break
+        if after.group(2) and not is_abbreviation(after.group(1)):
+            return start, after.end(1)  # the period ends the sentence
+        end = after.end()
+    return start, end
+
+
 #: A question for a point or stretch of the calendar ("On what date…", "In which year…"),
 #: and the calendar's word it asks with.
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(date|day|month|year|decade|century)s?\b", re.I)

@@ -14,6 +14,7 @@ from qa.text import (
     numbers,
     sentence_spans,
     with_named_word,
+    with_whole_name,
     writes_a_date,
     written_numbers,
 )
@@ -165,6 +166,61 @@ def test_a_span_that_says_nothing_alone_takes_in_the_word_the_question_names(
 ) -> None:
     start = text.index(answer)
     span = with_named_word(text, (start, start + len(answer)), set(content_terms(question)))
+    assert text[span[0] : span[1]] == widened
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "widened"),
+    [
+        (
+            "The mines become inoperative once the battery dies, says CBS News, within weeks.",
+            "CBS",
+            "CBS News",
+        ),
+        (
+            "Donald Trump Jr. expressed strong criticism of the decisions on his social media.",
+            "Donald Trump",
+            "Donald Trump Jr.",
+        ),
+        (
+            "The school sits on the bank of the Charles River, across from the city of Boston.",
+            "Charles",
+            "Charles River",
+        ),
+        (
+            "The mines are sent with a fuse to the army, as reported by the Associated Press.",
+            "Associated",
+            "Associated Press",
+        ),
+        # a sentence's end is not a name's
+        (
+            "The package is maintained by Ilse Varga. Support requests go to the tracker.",
+            "Ilse",
+            "Ilse Varga",
+        ),
+        # lower case, a line break, or a comma ends a name
+        (
+            "The fuse is electric and powered by a battery, as the makers say.",
+            "electric",
+            "electric",
+        ),
+        (
+            "The report was written by Varga\nPublished later in the year by the ministry.",
+            "Varga",
+            "Varga",
+        ),
+        (
+            "The tool was written by Varga, Smith and others over many years of work.",
+            "Varga",
+            "Varga",
+        ),
+        # on a title most words are capitalised: no name is marked by capitals there
+        ("How The Release Process Works In Practice", "Release", "Release"),
+    ],
+)
+def test_a_span_does_not_end_inside_a_name(text: str, answer: str, widened: str) -> None:
+    start = text.index(answer)
+    span = with_whole_name(text, (start, start + len(answer)))
     assert text[span[0] : span[1]] == widened
 
 
