@@ -170,9 +170,11 @@ def with_whole_name(text: str, span: Span) -> Span:
     it on its line, so that a name is not cut ("CBS News", "Donald Trump Jr."). Not on a
     line most of whose words are capitalised (a title), where capitals mark no name."""
     start, end = span
-    if not text[start:end].split()[-1][:1].isupper():
+    said = text[start:end].split()
+    if not said or not said[-1][:1].isupper():
         return span
-    line = text[text.rfind("\n", 0, start) + 1 : (text.find("\n", end) + 1 or len(text) + 1) - 1]
+    line_end = text.find("\n", end)
+    line = text[text.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(text)]
     words = re.findall(r"[^\W\d_]+", line)
     if 2 * sum(w[0].isupper() for w in words) > len(words):
         return span

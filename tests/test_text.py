@@ -216,6 +216,7 @@ def test_a_span_that_says_nothing_alone_takes_in_the_word_the_question_names(
         ),
         # on a title most words are capitalised: no name is marked by capitals there
         ("How The Release Process Works In Practice", "Release", "Release"),
+        ("The build ran at night, then failed:   \nAgain the next morning.", "   ", "   "),
     ],
 )
 def test_a_span_does_not_end_inside_a_name(text: str, answer: str, widened: str) -> None:
