@@ -33,7 +33,7 @@ from qa.read import MODEL_DIR, Reader, load_tokenizer, shared_reader
 from tests.conftest import REPO
 from train.__main__ import main
 from train.data import DEV_FILE, TRAIN_V1_FILE, TRAIN_V2_FILE, Example, split_dev
-from train.export import question_key, unsigned_weights
+from train.export import integer_weights, question_key, unsigned_weights
 from train.features import featurize, training_pool
 from train.loop import train
 from train.measure import diagnose, squad_scores
@@ -452,12 +452,7 @@ def weight_types(path: Path) -> set[int]:
     """The element types of an ONNX file's integer MatMul weights and their zero points."""
     graph = onnx.load(str(path)).graph
     types = {i.name: i.data_type for i in graph.initializer}
-    return {
-        types[name]
-        for node in graph.node
-        if node.op_type == "MatMulInteger"
-        for name in node.input[1::2]
-    }
+    return {types[name] for name in integer_weights(graph)}
 
 
 def test_the_shipped_reader_multiplies_exactly_on_every_cpu() -> None:

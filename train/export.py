@@ -91,6 +91,16 @@ def export(
     return Exported(int8, sha256, agree, len(expected))
 
 
+def integer_weights(graph: onnx.GraphProto) -> set[str]:
+    """The names of the integer MatMul weights of a quantized graph and of their zero points."""
+    return {
+        name
+        for node in graph.node
+        if node.op_type == "MatMulInteger"
+        for name in node.input[1::2]  # the weight and its zero point
+    }
+
+
 def unsigned_weights(path: Path) -> str:
     """Store the file's int8 MatMul weights as uint8, each and its zero point 128 higher: the
     same numbers, which onnxruntime multiplies exactly on every CPU; the new file's sha256.
@@ -102,13 +112,7 @@ def unsigned_weights(path: Path) -> str:
     """
     model = onnx.load(str(path))
     values = {i.name: i for i in model.graph.initializer}
-    weights = {
-        name
-        for node in model.graph.node
-        if node.op_type == "MatMulInteger"
-        for name in node.input[1::2]  # the weight and its zero point
-    }
-    for name in sorted(weights & values.keys()):
+    for name in sorted(integer_weights(model.graph) & values.keys()):
         value = numpy_helper.to_array(values[name])
         if value.dtype == np.int8:
             shifted = (value.astype(np.int16) + 128).astype(np.uint8)
