@@ -6,7 +6,7 @@ the passage or in the heading it stands under ("Version 4.3 (19 Jan 2020)"), and
 question asking for a date ("On what date…", "In which year…"), only if it writes one;
 for one asking "how many" or "how much", only if it names no day ("19 Jan 2020"). A
 bare number or a lone "not" takes in the word after it that the question names ("60
-days", "not surprised"), and a span never ends inside a name ("CBS News"). The answer is
+days", "not surprised"), and a span never ends inside a name ("Charles River"). The answer is
 the best span of those, in a tier: confident at the reader's calibrated threshold or
 above; tentative below it but above the floor calibrated on the user's folder
 (:mod:`qa.floor`); else nothing found. Another source is cited beside it when the reader

@@ -77,7 +77,7 @@ def strip_span(text: str, start: int, end: int) -> Span:
 
 
 def tokens(text: str) -> list[str]:
-    """Words and numbers as written (``U.S.``, ``10,000``, ``Biden’s``)."""
+    """Words and numbers as written (``U.S.``, ``10,000``, ``O’Neill’s``)."""
     return TOKEN.findall(text)
 
 
@@ -143,8 +143,8 @@ def with_named_word(text: str, span: Span, terms: set[str]) -> Span:
     """A span that says nothing alone, a bare number or a lone "not", widened over the word
     after it when the question names that word (``terms`` are its :func:`content_terms`):
     "256 characters" for "How many characters…", "not surprised" for "Was it surprised…".
-    After a number the word must also end its phrase, so "10,000 North Korean soldiers"
-    stays "10,000": what it counts is named by more than the next word.
+    After a number the word must also end its phrase, so "500 New York firefighters"
+    stays "500": what it counts is named by more than the next word.
     """
     start, end = span
     said = text[start:end]
@@ -167,8 +167,9 @@ _NAME_WORDS = 3
 
 def with_whole_name(text: str, span: Span) -> Span:
     """A span ending in a capitalised word, widened over the capitalised words right after
-    it on its line, so that a name is not cut ("CBS News", "Donald Trump Jr."). Not on a
-    line most of whose words are capitalised (a title), where capitals mark no name."""
+    it on its line, so that a name is not cut ("Associated Press", "Martin Luther King
+    Jr."). Not on a line most of whose words are capitalised (a title), where capitals mark
+    no name."""
     start, end = span
     said = text[start:end].split()
     if not said or not said[-1][:1].isupper():
