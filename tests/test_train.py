@@ -28,12 +28,18 @@ from eval.run import DEFAULT_GOLD
 from eval.squad import load_squad
 from index.embed import packaged_model_path
 from index.errors import ConfigError
-from index.sessions import cpu_session
+from index.sessions import (
+    cpu_session,
+    fastest_exact,
+    integer_weights,
+    multiplies_int8_exactly,
+    with_signed_weights,
+)
 from qa.read import MODEL_DIR, Reader, load_tokenizer, shared_reader
 from tests.conftest import REPO
 from train.__main__ import main
 from train.data import DEV_FILE, TRAIN_V1_FILE, TRAIN_V2_FILE, Example, split_dev
-from train.export import integer_weights, question_key, unsigned_weights
+from train.export import question_key, unsigned_weights
 from train.features import featurize, training_pool
 from train.loop import train
 from train.measure import diagnose, squad_scores
@@ -465,7 +471,8 @@ def test_unsigned_weights_are_the_same_numbers_multiplied_without_saturating(
     """A MatMul quantized as export quantizes it, before and after :func:`unsigned_weights`:
     the same weights, the same outputs where int8 cannot saturate, and where it can (every
     activation at 255 against weights at 127, sums of two products past 16 bits), the exact
-    integer product, which an x86 CPU without VNNI does not give for int8 weights."""
+    integer product, which an x86 CPU without VNNI does not give for int8 weights: the
+    probe :func:`multiplies_int8_exactly` tells whether this one does."""
     rng = np.random.default_rng(0)
     weights = rng.uniform(-1, 1, (64, 8)).astype(np.float32)
     weights[:, 0] = 1.0
@@ -495,6 +502,31 @@ def test_unsigned_weights_are_the_same_numbers_multiplied_without_saturating(
     ones = np.ones((1, 64), np.float32)  # each activation quantized to 255, scale 1/255
     column = {name: value for name, _, value in dequantized(unsigned)}["w"][0]
     assert run(unsigned, ones)[0, 0] == pytest.approx(float(column.sum()), rel=1e-5)
+    signed_exact = run(signed, ones)[0, 0] == pytest.approx(float(column.sum()), rel=1e-5)
+    assert signed_exact == multiplies_int8_exactly()
+
+
+def test_the_reader_is_read_with_int8_weights_only_where_they_multiply_exactly(
+    tmp_path: Path,
+) -> None:
+    """Stored back as int8 (faster where exact), the shipped weights are the same numbers;
+    the session gets them so only on a CPU that multiplies them exactly."""
+    shipped = MODEL_DIR / "reader.int8.onnx"
+    model = onnx.load(str(shipped))
+    assert with_signed_weights(model.graph, True)
+    assert not with_signed_weights(model.graph, True)
+    signed = tmp_path / "signed.onnx"
+    onnx.save(model, signed)
+    assert weight_types(signed) == {TensorProto.INT8}
+    same_weights = zip(dequantized(shipped), dequantized(signed), strict=True)
+    assert all(np.array_equal(a[2], b[2]) for a, b in same_weights)
+    chosen = fastest_exact(shipped)
+    if multiplies_int8_exactly():
+        assert isinstance(chosen, bytes)
+        (tmp_path / "chosen.onnx").write_bytes(chosen)
+        assert weight_types(tmp_path / "chosen.onnx") == {TensorProto.INT8}
+    else:
+        assert chosen == shipped
 
 
 def test_unsigned_names_a_folder_without_a_reader(

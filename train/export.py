@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from eval.metrics import load_gold
 from eval.run import DEFAULT_GOLD
 from index.embed import packaged_model_path
 from index.files import replace_atomically
+from index.sessions import with_signed_weights
 from qa.read import MAX_LENGTH, Reader, encode, load_tokenizer, windows
 from train.measure import ReadFn, update_card
 from train.model import SpanModel, to_tensors, torch_read
@@ -91,16 +90,6 @@ def export(
     return Exported(int8, sha256, agree, len(expected))
 
 
-def integer_weights(graph: onnx.GraphProto) -> set[str]:
-    """The names of the integer MatMul weights of a quantized graph and of their zero points."""
-    return {
-        name
-        for node in graph.node
-        if node.op_type == "MatMulInteger"
-        for name in node.input[1::2]  # the weight and its zero point
-    }
-
-
 def unsigned_weights(path: Path) -> str:
     """Store the file's int8 MatMul weights as uint8, each and its zero point 128 higher: the
     same numbers, which onnxruntime multiplies exactly on every CPU; the new file's sha256.
@@ -111,13 +100,8 @@ def unsigned_weights(path: Path) -> str:
     and fewer of its answers were confident.
     """
     model = onnx.load(str(path))
-    values = {i.name: i for i in model.graph.initializer}
-    for name in sorted(integer_weights(model.graph) & values.keys()):
-        value = numpy_helper.to_array(values[name])
-        if value.dtype == np.int8:
-            shifted = (value.astype(np.int16) + 128).astype(np.uint8)
-            values[name].CopyFrom(numpy_helper.from_array(shifted, name))
-    replace_atomically(path, lambda tmp: onnx.save(model, str(tmp)))
+    if with_signed_weights(model.graph, False):
+        replace_atomically(path, lambda tmp: onnx.save(model, str(tmp)))
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
