@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index.sessions import Loader, cpu_session, fastest_exact
+from index.sessions import Loader, cpu_session, int8_where_exact
 from qa.text import OPENING_MARKS
 
 MODEL_DIR = Path(__file__).with_name("models") / "reader"
@@ -296,7 +296,9 @@ class Reader:
     def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
         self.model_dir = model_dir
         self.batch_size = batch_size
-        self._session = Loader(lambda: cpu_session(fastest_exact(model_dir / "reader.int8.onnx")))
+        self._session = Loader(
+            lambda: cpu_session(int8_where_exact(model_dir / "reader.int8.onnx"))
+        )
 
     @cached_property
     def card(self) -> dict[str, Any]:

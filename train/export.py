@@ -21,7 +21,7 @@ from eval.metrics import load_gold
 from eval.run import DEFAULT_GOLD
 from index.embed import packaged_model_path
 from index.files import replace_atomically
-from index.sessions import with_signed_weights
+from index.sessions import set_weight_sign
 from qa.read import MAX_LENGTH, Reader, encode, load_tokenizer, windows
 from train.measure import ReadFn, update_card
 from train.model import SpanModel, to_tensors, torch_read
@@ -100,7 +100,7 @@ def unsigned_weights(path: Path) -> str:
     and fewer of its answers were confident.
     """
     model = onnx.load(str(path))
-    if with_signed_weights(model.graph, False):
+    if set_weight_sign(model.graph, False):
         replace_atomically(path, lambda tmp: onnx.save(model, str(tmp)))
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

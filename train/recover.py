@@ -20,7 +20,7 @@ from onnx import numpy_helper
 
 from index.embed import packaged_model_path
 from index.errors import ConfigError
-from index.sessions import cpu_session
+from index.sessions import cpu_session, int8_where_exact
 from qa.read import Reader, batch_arrays, encode, load_tokenizer, windows
 from train.export import agreement_cases, best
 from train.loop import save_checkpoint
@@ -105,7 +105,7 @@ class Agreement:
 
 def agreement(model: SpanModel, model_dir: Path, cases: int) -> Agreement:
     reader = Reader(model_dir)
-    session = cpu_session(model_dir / "reader.int8.onnx")
+    session = cpu_session(int8_where_exact(model_dir / "reader.int8.onnx"))
     tokenizer = load_tokenizer()
     read = torch_read(model, tokenizer, reader.unit_break)
     same, diffs = 0, []
