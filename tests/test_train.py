@@ -555,6 +555,22 @@ def test_the_reader_gets_int8_weights_only_where_they_multiply_exactly(
             assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.98
 
 
+def test_the_sign_of_weights_is_changed_only_with_their_zero_points() -> None:
+    """A MatMul whose weights have no stored zero point cannot be shifted without changing
+    its product: refused, nothing changed."""
+    weights = numpy_helper.from_array(np.full((4, 2), 3, np.uint8), "w")
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "w"], ["y"], name="bare")],
+        "bare",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [None, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, 2])],
+        [weights],
+    )
+    with pytest.raises(ValueError, match="bare: its weights have no zero point"):
+        set_weight_sign(graph, True)
+    assert graph.initializer[0] == weights
+
+
 def test_unsigned_names_a_folder_without_a_reader(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
