@@ -60,11 +60,11 @@ def set_weight_sign(graph: onnx.GraphProto, signed: bool) -> bool:
     from onnx import TensorProto, numpy_helper
 
     stored = {t.name for t in graph.initializer}
-    for node in graph.node:
-        if node.op_type == "MatMulInteger" and not {*node.input[1::2]} <= stored:
-            raise ValueError(f"{node.name}: its weights or their zero point are not stored")
-        if node.op_type == "MatMulInteger" and len(node.input) < 4:
+    for node in (n for n in graph.node if n.op_type == "MatMulInteger"):
+        if len(node.input) < 4:
             raise ValueError(f"{node.name}: its weights have no zero point to shift with them")
+        if not {*node.input[1::2]} <= stored:
+            raise ValueError(f"{node.name}: its weights or their zero point are not stored")
     wanted, shift, as_type = (
         (TensorProto.INT8, -128, np.int8) if signed else (TensorProto.UINT8, 128, np.uint8)
     )
@@ -108,9 +108,9 @@ def int8_where_exact(model: Path) -> Path | bytes:
     those exactly, else as the file stores them (uint8, exact everywhere).
 
     Since onnxruntime 1.25 uint8 weights take a kernel that widens them to 16 bits even on
-    a CPU with VNNI or AMX, whose int8 kernels are expected to be faster (unmeasured: no such
-    CPU was at hand). Only x86: on Arm with SME, int8 weights with zero points of 0 take a
-    path that quantizes activations differently, which would change the numbers."""
+    a CPU with VNNI or AMX, whose int8 kernels are expected to be faster (the model card
+    says what is measured). Only x86: on Arm with SME, int8 weights with zero points of 0
+    take a path that quantizes activations differently, which would change the numbers."""
     if platform.machine().lower() not in {"x86_64", "amd64"} or not multiplies_int8_exactly():
         return model
     import onnx
