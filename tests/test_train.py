@@ -521,7 +521,7 @@ def test_the_reader_gets_int8_weights_only_where_they_multiply_exactly(
 ) -> None:
     """Stored back as int8 (expected faster where exact), the shipped weights are the same
     numbers, in a model onnxruntime loads; where this CPU multiplies them exactly it reads
-    the agreement cases to the same scores as the file, and elsewhere it gets the file.
+    an agreement case to the same scores as the file, and elsewhere it gets the file.
     The int8 form is also made with the probe forced to yes: the suite's CPUs say no."""
     shipped = MODEL_DIR / "reader.int8.onnx"
     model = onnx.load(str(shipped))
