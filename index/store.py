@@ -26,9 +26,9 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 4  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 5  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
-# spelt with a roman numeral's letters ("civil") is kept
+# spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between words
 _PAGE = 2000
 _STATES = "files.json"
 

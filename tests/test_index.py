@@ -57,6 +57,22 @@ def test_every_chunk_is_an_exact_slice_and_chunks_cover_the_text(
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
 
 
+def test_code_lines_and_versions_are_never_cut_in_half() -> None:
+    """The splitter cuts a run of lines without spaces between characters, and a sentence
+    at its dots: no chunk may begin or end inside ``require('pkg/lib/parse')`` or 1.2.4."""
+    lines = [f"require('pkg/lib/{name}')" for name in ("parse", "valid", "clean", "coerce")]
+    text = "\n".join(
+        ["Modules:", *lines * 6, "", "Bump 1.2.3 with inc('1.2.3', 'prerelease', 'beta'):"]
+        + [f"// '1.2.{n}-beta.0' then 1.2.{n}-rc.1 and 1.{n}.0-0" for n in range(30)]
+    )
+    chunks = chunk_document(SourceDoc("README.md", text), 32, 8)
+    assert len(chunks) > 5
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert chunk.start == 0 or text[chunk.start - 1].isspace(), chunk.text[:30]
+        assert chunk.end == len(text) or text[chunk.end].isspace(), chunk.text[-30:]
+
+
 def test_locate_finds_pieces_whose_white_space_was_folded() -> None:
     text = "First line.\n\nSecond   line here."
     assert locate(text, "First line. Second line here.", 0) == (0, len(text))
