@@ -63,15 +63,15 @@ def best_spans(
         & may_end[:, None, :]
         & (unit[:, :, None] == unit[:, None, :])
     )
-    for kind in range(1, len(_PAIRS) + 2):
+    for kind in range(1, _STRAIGHT + 1):
         step = np.sign(mark) * (np.abs(mark) == kind)
-        if kind > len(_PAIRS):  # a straight quote opens and closes alike: count them
+        if kind == _STRAIGHT:  # a straight quote opens and closes alike: count them
             step = np.abs(step)
         if not step.any():
             continue
         count = np.concatenate([np.zeros((len(mark), 1), np.int64), step.cumsum(axis=1)], axis=1)
         inside = count[:, None, 1:] - count[:, :-1, None]  # [row, s, e]: marks in tokens s..e
-        valid &= (inside % 2 == 0) if kind > len(_PAIRS) else (inside == 0)
+        valid &= (inside % 2 == 0) if kind == _STRAIGHT else (inside == 0)
     scores = np.where(valid, start_logits[:, :, None] + end_logits[:, None, :], -np.inf)
     flat = scores.reshape(len(scores), -1).argmax(axis=1)
     out = []
@@ -93,7 +93,12 @@ _PAIRS = ("()", "[]", "{}", "“”")
 _MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
     pair[1]: -k for k, pair in enumerate(_PAIRS, 1)
 }
-_MARKS['"'] = len(_PAIRS) + 1
+#: A single quote is an apostrophe too ("don't", "students'"), so only the two that open and
+#: close one word are a pair: never ``'1.2.4-beta`` of ``'1.2.4-beta'``.
+_QUOTED_WORD = len(_PAIRS) + 1
+_SINGLE_OPENING, _SINGLE_CLOSING = frozenset("'‘"), frozenset("'’")
+_STRAIGHT = len(_PAIRS) + 2
+_MARKS['"'] = _STRAIGHT
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +106,8 @@ class Passage:
     """A passage as the reader splits it: WordPiece tokens with their character offsets, and
     where an answer may begin and end. An answer is made of whole whitespace-delimited tokens
     (never ``auth`` of ``--jobserver-auth``) and stays within one unit of the reading view:
-    a line, or a table cell. ``mark`` codes a bracket (+k opens pair k, -k closes it) or a
-    straight quote."""
+    a line, or a table cell. ``mark`` codes a bracket or the single quotes around a word (+k
+    opens pair k, -k closes it), or a straight double quote."""
 
     ids: list[int]
     offsets: list[tuple[int, int]]
@@ -125,28 +130,32 @@ def passage_tokens(text: str, encoding: Any, break_id: int | None = None) -> Pas
         unit[i] = unit[i - 1] + ("\n" in gap or "\t" in gap)
     pieces = [text[a:b] for a, b in offsets]
     may_start, may_end = [False] * n, [False] * n
+    mark = [_MARKS.get(p, 0) for p in pieces]
     i = 0
     while i < n:  # one whitespace-delimited word: tokens i..j
         j = i
         while j + 1 < n and glued[j + 1]:
             j += 1
         may_start[i] = True
-        first = i
+        first, opening = i, None
         while first < j and pieces[first] in _OPENERS:
+            opening = first if pieces[first] in _SINGLE_OPENING else opening
             first += 1
             may_start[first] = True
-        last = j
+        last, closing = j, None
         may_end[last] = True
         while last > first:
             if pieces[last] in _CLOSERS:
+                closing = last if pieces[last] in _SINGLE_CLOSING else closing
                 last -= 1
             elif last - 1 > first and text[offsets[last - 1][0] : offsets[last][1]] in _POSSESSIVE:
                 last -= 2
             else:
                 break
             may_end[last] = True
+        if opening is not None and closing is not None:
+            mark[opening], mark[closing] = _QUOTED_WORD, -_QUOTED_WORD
         i = j + 1
-    mark = [_MARKS.get(p, 0) for p in pieces]
     ids = list(encoding.ids)
     if break_id is not None:
         for i in reversed(range(1, n)):

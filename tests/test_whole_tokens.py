@@ -68,6 +68,8 @@ CASES = {
     "Logs go to /var/log/quill/run.log daily.": ("/var/log/quill/run.log", ["run.log", "quill"]),
     "Write to ops-team@quill.example today.": ("ops-team@quill.example", ["quill.example", "ops"]),
     "The limit is (10,000).": ("10,000", ["10", "000", "10,000)"]),
+    "inc('1.2.3', 'beta') // '1.2.4-beta'": ("1.2.4-beta", ["'1.2.4-beta", "// '1.2.4-beta"]),
+    "A ‘quoted’ word, the students' union.": ("students' union", ["‘quoted", "quoted’ word"]),
 }
 
 
