@@ -37,6 +37,8 @@ def chunk_document(doc: SourceDoc, chunk_size: int, chunk_overlap: int) -> list[
         start, end = locate(doc.text, piece, cursor)
         cursor = start + 1
         start, end = whole_words(doc.text, start, end)
+        if chunks and chunks[-1].start <= start and end <= chunks[-1].end:
+            continue  # pieces of one long word widen to the chunk that already holds it
         chunks.append(Chunk(doc.path, start, end, doc.text[start:end]))
     return chunks
 
@@ -64,11 +66,28 @@ def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 def between_words(text: str, at: int) -> bool:
     """Whether position ``at`` of ``text`` is at its edge, beside white space, or between a
-    sentence's end and a bracket opening right after it (a footnote: "Crown.[12]")."""
+    sentence's end and a bracket opening right after it (a footnote: "Crown.[12]",
+    "tonnes).[d]", 'said."[4]', but not jq's ``'.[0]'`` nor ``if(!(x))``)."""
     if at <= 0 or at >= len(text):
         return True
-    before, after = text[at - 1], text[at]
-    return before.isspace() or after.isspace() or (before in ".!?" and after in "([{")
+    if text[at - 1].isspace() or text[at].isspace():
+        return True
+    end = _before_closing_marks(text, at - 1)
+    if text[at] not in "([{" or end < 0 or text[end] not in ".!?":
+        return False
+    word = _before_closing_marks(text, end - 1)
+    return word >= 0 and text[word].isalnum()
+
+
+def _before_closing_marks(text: str, at: int) -> int:
+    """The last position at or before ``at`` that is not a closing bracket or quote."""
+    while at >= 0 and text[at] in CLOSING_MARKS:
+        at -= 1
+    return at
+
+
+#: What may close a sentence's last word before its period: a bracket or a quote.
+CLOSING_MARKS = ")]}\"'”’"
 
 
 def locate(text: str, piece: str, cursor: int) -> tuple[int, int]:
