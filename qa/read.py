@@ -71,7 +71,18 @@ def best_spans(
             continue
         count = np.concatenate([np.zeros((len(mark), 1), np.int64), step.cumsum(axis=1)], axis=1)
         inside = count[:, None, 1:] - count[:, :-1, None]  # [row, s, e]: marks in tokens s..e
-        valid &= (inside % 2 == 0) if kind == _STRAIGHT else (inside == 0)
+        if kind == _STRAIGHT:
+            valid &= inside % 2 == 0
+            continue
+        valid &= inside == 0
+        # and none closed before it opened (never "a) or (b"): along each diagonal of spans
+        # of d + 1 tokens, the lowest count from their start on may not go below it
+        lowest = count[:, 1:].copy()
+        for d in range(min(max_tokens, n)):
+            starts = np.arange(n - d)
+            if d:
+                lowest[:, : n - d] = np.minimum(lowest[:, : n - d], count[:, 1 + d :])
+            valid[:, starts, starts + d] &= lowest[:, : n - d] >= count[:, : n - d]
     scores = np.where(valid, start_logits[:, :, None] + end_logits[:, None, :], -np.inf)
     flat = scores.reshape(len(scores), -1).argmax(axis=1)
     out = []

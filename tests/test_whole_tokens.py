@@ -70,6 +70,7 @@ CASES = {
     "The limit is (10,000).": ("10,000", ["10", "000", "10,000)"]),
     "inc('1.2.3', 'beta') // '1.2.4-beta'": ("1.2.4-beta", ["'1.2.4-beta", "// '1.2.4-beta"]),
     "A ‘quoted’ word, the students' union.": ("students' union", ["‘quoted", "quoted’ word"]),
+    "Pick 'one' or 'two', (a) or (b).": ("'one' or 'two'", ["one' or 'two", "a) or (b"]),
 }
 
 
