@@ -49,10 +49,10 @@ WORD_REACH = 100
 
 
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """``text[start:end]`` widened to whole whitespace-delimited words. The splitter's last
-    resorts cut at punctuation and then between characters, inside ``1.2.4-beta.0`` or a run
-    of code lines without spaces, and a reader given half a token answers with half a token.
-    """
+    """``text[start:end]`` widened until both edges are :func:`between_words`. The splitter's
+    last resorts cut at punctuation and then between characters, inside ``1.2.4-beta.0`` or
+    a run of code lines without spaces, and a reader given half a token answers with half a
+    token."""
     begin, stop = start, end
     while not between_words(text, begin) and start - begin < WORD_REACH:
         begin -= 1
