@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunk import WORD_REACH, chunk_document
+from index.chunk import CLOSING_MARKS, WORD_REACH, chunk_document
 from index.load import SourceDoc
 from qa.text import sentence_spans
 from qa.types import Citation
@@ -45,12 +45,12 @@ def test_chunks_begin_and_end_between_words(text: str, size: tuple[int, int]) ->
             (chunk.end, text[chunk.end : chunk.end + WORD_REACH]),
         ):
             outer = edge in (0, len(text)) or text[edge - 1].isspace() or text[edge].isspace()
-            ended = text[:edge].rstrip(")]}\"'”’")
+            ended = text[:edge].rstrip(CLOSING_MARKS)
             footnote = (
                 0 < edge < len(text)
                 and text[edge] in "([{"
                 and ended[-1:] in (".", "!", "?")
-                and ended[:-1].rstrip(")]}\"'”’")[-1:].isalnum()
+                and ended[:-1].rstrip(CLOSING_MARKS)[-1:].isalnum()
             )
             assert outer or footnote or not any(c.isspace() for c in reach)
 
