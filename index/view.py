@@ -27,6 +27,7 @@ _FULL = 0.85
 _BULLET = re.compile(r"[*+\-•][ \t]+(?=\S)")  # dropped: a reader sees a dot
 _LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[.)][ \t]+(?=\S)")  # kept: "1.2.", "(a)"
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}")  # a line drawn under or between: decoration
+_FIELD = re.compile(r"[^\s:]+:(?:[ \t]|$)")  # "Upstream: http://…", "Default:"
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
 
     A line continues the one before when that one was full: the first word of this line
     would not have fitted within most of the file's width (the 95th percentile of its line
-    lengths; wrapping tools break lines short of their limit by up to a word).
+    lengths; wrapping tools break lines short of their limit by up to a word), and the two
+    are not both fields ("Debian: <url>" over "Upstream: <url>"), however long the first.
     A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
@@ -200,6 +202,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             wrapped
             and previous is not None
             and label is None
+            and not (_FIELD.match(line, indent) and _FIELD.match(previous.lstrip()))
             and (laid_out or indent == column)  # a PDF's text keeps no indents
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )

@@ -210,6 +210,30 @@ def test_plain_text_joins_hard_wrapped_lines_and_keeps_short_ones() -> None:
     assert WRAPPED[begin:end] == "it\n  gives"
 
 
+FIELDS = """\
+Report a bug where it belongs, after checking that nobody has reported it
+before you, in the tracker of the part of the system that it concerns:
+
+    Packaging:  https://bugs.example.org/package-name@lists.example.org
+    Upstream: https://tracker.example.org/
+    Security: write to security@example.org and do not open a public issue
+
+When you write, give the exact version you run and the command that
+failed: that is, the whole command line with all of its options given.
+"""
+
+
+def test_lines_of_fields_are_units_even_when_they_fill_the_width() -> None:
+    lines = plain_view(FIELDS).text.split("\n")
+    assert "Packaging: https://bugs.example.org/package-name@lists.example.org" in lines
+    assert "Upstream: https://tracker.example.org/" in lines
+    # a wrapped sentence whose next line begins "failed:" is still one unit
+    assert lines[-1] == (
+        "When you write, give the exact version you run and the command that failed: that "
+        "is, the whole command line with all of its options given."
+    )
+
+
 def test_plain_text_with_long_lines_is_read_as_written() -> None:
     text = ("A line longer than any wrapping width, " * 4 + "\n") * 3 + "Short closing line.\n"
     assert plain_view(text).text == text.rstrip("\n").replace(" \n", "\n")
