@@ -34,6 +34,8 @@ def sentence_spans(text: str) -> list[Span]:
     for line in re.finditer(r"[^\n]+", text):
         begin = line.start()
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
+            if end.group().startswith("..") and not end.group().startswith("..."):
+                continue  # a range ("0 .. UINT_MAX", "1..9"), never English punctuation
             before = text[begin : end.start()].rsplit(None, 1)
             word = before[-1].lstrip('("“') if before else ""
             if text[end.start()] == "." and is_abbreviation(

@@ -56,6 +56,15 @@ def test_a_numbered_part_before_its_number_does_not_end_a_sentence() -> None:
     ]
 
 
+def test_a_range_of_two_periods_does_not_end_a_sentence() -> None:
+    text = "Values run 0 .. UINT_MAX and 1..9 Apply to all. He paused... Then he left."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Values run 0 .. UINT_MAX and 1..9 Apply to all.",
+        "He paused...",
+        "Then he left.",
+    ]
+
+
 def test_line_breaks_and_colons_end_sentences() -> None:
     text = "He wrote on social media:\nGotta lock in those $Trillions. Life be dammed!!!"
     assert [text[a:b] for a, b in sentence_spans(text)] == [
