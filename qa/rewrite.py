@@ -25,6 +25,7 @@ _QUESTION_START = re.compile(
 )
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|that|this|they|them|their|those|these|there|then)\b", re.I)
+_IDENTIFIER = re.compile(r"-{1,2}[A-Za-z][\w-]*|\w+(?:_\w*)+|\w{2,}(?:(?:::|\.|/)\w{2,})+")
 _NAME_RUN = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|the))*(?<!\sof)(?<!\sthe)")
 
 
@@ -88,7 +89,16 @@ def _trim(name: str) -> str:
 
 
 def _content(text: str) -> list[str]:
-    return [t for t in tokens(text) if normalize_token(t) not in STOPWORDS]
+    """Content words and numbers; an identifier (``get_cached_controller()``, ``--rtl``,
+    ``os.path``) whole, as the sources write it, so that its words are searched together."""
+    words: list[str] = []
+    for written in text.split():
+        word = written.strip("\"'“”‘’`,;:?!()[]{}<>")
+        if _IDENTIFIER.fullmatch(word):
+            words.append(word)
+        else:
+            words += [t for t in tokens(written) if normalize_token(t) not in STOPWORDS]
+    return words
 
 
 def _topic(searched: str) -> str:
