@@ -50,7 +50,7 @@ CALIBRATED = 0.5
 
 #: How passages are read (:meth:`ReaderAnswerer.find`), in what a folder's floor depends on:
 #: raised when the same passages are read differently, so that a saved floor is measured again.
-READING_VERSION = 6
+READING_VERSION = 7
 
 
 def unwritten(numbers: Sequence[str]) -> str:

@@ -99,6 +99,8 @@ def best_spans(
 _OPENERS = frozenset(OPENING_MARKS)
 _CLOSERS = frozenset(")]}\"'”’»>.,;:!?")
 _POSSESSIVE = ("'s", "’s")
+#: Beside "=", what makes it part of an operator ("==", ">=", "=>"), not a setting's.
+_OPERATORS = frozenset("=<>!~:+-*/%&|^")
 #: Marks an answer holds in pairs or not at all: never ``$(.SHELLSTATUS`` nor ``:" token``.
 _PAIRS = ("()", "[]", "{}", "“”")
 _MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
@@ -116,7 +118,8 @@ _MARKS['"'] = _STRAIGHT
 class Passage:
     """A passage as the reader splits it: WordPiece tokens with their character offsets, and
     where an answer may begin and end. An answer is made of whole whitespace-delimited tokens
-    (never ``auth`` of ``--jobserver-auth``) and stays within one unit of the reading view:
+    (never ``auth`` of ``--jobserver-auth``), or of a setting's key or value
+    (``FLIT_USERNAME=__token__``), and stays within one unit of the reading view:
     a line, or a table cell. ``mark`` codes a bracket or the single quotes around a word (+k
     opens pair k, -k closes it), or a straight double quote."""
 
@@ -166,6 +169,13 @@ def passage_tokens(text: str, encoding: Any, break_id: int | None = None) -> Pas
             may_end[last] = True
         if opening is not None and closing is not None:
             mark[opening], mark[closing] = _QUOTED_WORD, -_QUOTED_WORD
+        for k in range(first + 1, last):  # a setting: its key and its value are words too
+            if pieces[k] == "=" and not {pieces[k - 1][-1], pieces[k + 1][0]} & _OPERATORS:
+                may_end[k - 1] = True
+                value = k + 1
+                while value < last and pieces[value] in _OPENERS:
+                    value += 1
+                may_start[value] = True
         i = j + 1
     ids = list(encoding.ids)
     if break_id is not None:

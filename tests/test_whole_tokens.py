@@ -4,6 +4,7 @@ a path, a version or an address."""
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import numpy as np
@@ -49,14 +50,27 @@ def allowed_spans(tokenizer: Any, text: str) -> list[str]:
     ]
 
 
+#: A lone "=" inside a word, not part of an operator ("==", ">=", "=>").
+SETTING = re.compile(r"(?<=[^=<>!~:+*/%&|^-])=(?=[^=<>!~:+*/%&|^-])")
+
+
 def is_whole(text: str, span: str, at: int) -> bool:
     """Whether ``text[at:at+len(span)]`` begins and ends at word edges, give or take opening
-    marks before it and closing marks, sentence punctuation or a possessive after it."""
-    before = text[:at].split(" ")[-1].split("\n")[-1]
-    after = text[at + len(span) :].split(" ")[0].split("\n")[0]
-    for suffix in ("'s", "’s"):
-        after = after.removeprefix(suffix)
-    return all(c in OPENERS for c in before) and all(c in CLOSERS for c in after)
+    marks before it and closing marks, sentence punctuation or a possessive after it; a lone
+    "=" between two words' characters is an edge too (a setting's key and value)."""
+    begin = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+    stop = min(
+        [i for i in (text.find(" ", at + len(span)), text.find("\n", at + len(span))) if i >= 0]
+        or [len(text)]
+    )
+    word = text[begin:stop]
+    cuts = [m.start() + begin for m in SETTING.finditer(word)]
+    before = text[max([begin - 1, *(c for c in cuts if c < at)]) + 1 : at]
+    after = text[at + len(span) : min([stop, *(c for c in cuts if c >= at + len(span))])]
+    closing = re.escape(CLOSERS)
+    return all(c in OPENERS for c in before) and bool(
+        re.fullmatch(f"(?:[{closing}]|'s|’s)*", after)
+    )
 
 
 CASES = {
@@ -71,6 +85,9 @@ CASES = {
     "inc('1.2.3', 'beta') // '1.2.4-beta'": ("1.2.4-beta", ["'1.2.4-beta", "// '1.2.4-beta"]),
     "A ‘quoted’ word, the students' union.": ("students' union", ["‘quoted", "quoted’ word"]),
     "Pick 'one' or 'two', (a) or (b).": ("'one' or 'two'", ["one' or 'two", "a) or (b"]),
+    "Set FLIT_USERNAME=__token__ or a==b.": ("__token__", ["token__", "b", "a="]),
+    'Pass limits="openmp_blas" or >=1.2 on.': ("openmp_blas", ["openmp", '"openmp_blas', "1.2"]),
+    "Use --memlimit=LIMIT on.": ("--memlimit", ["memlimit", "--memlimit="]),
 }
 
 
@@ -89,7 +106,7 @@ def test_an_answer_stays_on_its_line_and_in_its_cell(tokenizer: Any) -> None:
     assert not [s for s in spans if "\n" in s or "\t" in s]
 
 
-technical = st.from_regex(r"[A-Za-z0-9$(){}\[\]./@:_+\-\"',;!?<>“”‘’]{1,14}", fullmatch=True)
+technical = st.from_regex(r"[A-Za-z0-9$(){}\[\]./@:_+\-\"',;!?<>=“”‘’]{1,14}", fullmatch=True)
 
 
 @settings(max_examples=200, deadline=None)
