@@ -116,6 +116,7 @@ class Answer:
             "question": self.question,
             "searched": self.searched,
             "citations": [asdict(c) for c in self.citations],
+            "passages": [asdict(p) for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "removed": [asdict(r) for r in self.removed],
         }

@@ -279,12 +279,21 @@ def test_follow_up_is_rewritten_and_answered(reading: Assistant) -> None:
     assert_grounded(reading, follow)
 
 
-def test_answer_json_shape(reading: Assistant) -> None:
+def test_answer_json_shape(reading: Assistant, seeds_assistant: Assistant) -> None:
     data = reading.ask("How long do the mines stay active?").to_dict()
     assert set(data) >= {"answer", "tier", "abstained", "citations", "timings_ms"}
     assert data["abstained"] == (data["tier"] == "not_found")
     assert set(data["citations"][0]) == {"source", "start", "end", "quote", "score"}
     assert set(data["timings_ms"]) == {"retrieve", "answer"}
+    # an abstention's JSON lists the closest passages, as its text says, each exact
+    missing = seeds_assistant.ask("What did the mines cost in 1066?").to_dict()
+    assert missing["tier"] == "not_found" and missing["passages"]
+    for passage in missing["passages"]:
+        assert set(passage) == {"source", "start", "end", "text", "score"}
+        assert (
+            seeds_assistant.source_text(passage["source"])[passage["start"] : passage["end"]]
+            == (passage["text"])
+        )
 
 
 def test_stream_yields_text_then_the_answer(seeds_assistant: Assistant) -> None:
