@@ -25,7 +25,10 @@ _QUESTION_START = re.compile(
 )
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|that|this|they|them|their|those|these|there|then)\b", re.I)
-_IDENTIFIER = re.compile(r"-{1,2}[A-Za-z][\w-]*|\w+(?:_\w*)+|\w{2,}(?:(?:::|\.|/)\w{2,})+")
+#: An option, a word joined by underscores, or words joined by "::", "." or "/".
+_IDENTIFIER = re.compile(
+    r"-{1,2}[A-Za-z][\w-]*|(?=\w*_)(?=_*[^\W_])\w+|\w{2,}(?:(?:::|\.|/)\w{2,})+"
+)
 _NAME_RUN = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|the))*(?<!\sof)(?<!\sthe)")
 
 
