@@ -27,7 +27,8 @@ _FULL = 0.85
 _BULLET = re.compile(r"[*+\-•][ \t]+(?=\S)")  # dropped: a reader sees a dot
 _LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[.)][ \t]+(?=\S)")  # kept: "1.2.", "(a)"
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}")  # a line drawn under or between: decoration
-_FIELD = re.compile(r"[^\s:]+:(?:[ \t]|$)")  # "Upstream: http://…", "Default:"
+#: A field's key, capitalised, of one to three words: "Upstream: http://…", "Bug reports:".
+_FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     compounds: set[str] | None = None  # hyphenated words the file writes on one line
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
+    previous_at = 0  # where its words begin, past a bullet or a label
     column = 0  # where the open unit's text begins
     for at, line in lines:
         body = line.strip()
@@ -197,12 +199,13 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         indent = len(line) - len(line.lstrip())
         bullet = _BULLET.match(line, indent)
         label = bullet or _LABEL.match(line, indent)
+        words_at = label.end() if label else indent  # past a bullet or a label
         first_word = body.split(None, 1)[0]
         joins = (
             wrapped
             and previous is not None
             and label is None
-            and not (_FIELD.match(line, indent) and _FIELD.match(previous.lstrip()))
+            and not (_FIELD.match(line, words_at) and _FIELD.match(previous, previous_at))
             and (laid_out or indent == column)  # a PDF's text keeps no indents
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )
@@ -214,10 +217,10 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             out.space(at - 1)
         else:
             out.brk(LINE)
-            column = label.end() if label else indent
+            column = words_at
         begin = bullet.end() if bullet else indent
         out.words(line[begin:], at + begin)
-        previous = line
+        previous, previous_at = line, words_at
     return out.build()
 
 

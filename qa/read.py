@@ -99,8 +99,9 @@ def best_spans(
 _OPENERS = frozenset(OPENING_MARKS)
 _CLOSERS = frozenset(")]}\"'”’»>.,;:!?")
 _POSSESSIVE = ("'s", "’s")
-#: Beside "=", what makes it part of an operator ("==", ">=", "=>"), not a setting's.
-_OPERATORS = frozenset("=<>!~:+-*/%&|^")
+#: Before or after "=", what makes it part of an operator ("==", ">=", "+=", "=>", "=~"), not
+#: a setting's: a value may begin with a path's "/" or a sign ("--prefix=/usr", "--nice=-5").
+_OPERATOR_BEFORE, _OPERATOR_AFTER = frozenset("=<>!~:+-*/%&|^"), frozenset("=>~")
 #: Marks an answer holds in pairs or not at all: never ``$(.SHELLSTATUS`` nor ``:" token``.
 _PAIRS = ("()", "[]", "{}", "“”")
 _MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
@@ -169,13 +170,21 @@ def passage_tokens(text: str, encoding: Any, break_id: int | None = None) -> Pas
             may_end[last] = True
         if opening is not None and closing is not None:
             mark[opening], mark[closing] = _QUOTED_WORD, -_QUOTED_WORD
-        for k in range(first + 1, last):  # a setting: its key and its value are words too
-            if pieces[k] == "=" and not {pieces[k - 1][-1], pieces[k + 1][0]} & _OPERATORS:
-                may_end[k - 1] = True
-                value = k + 1
-                while value < last and pieces[value] in _OPENERS:
-                    value += 1
-                may_start[value] = True
+        if "://" not in text[offsets[i][0] : offsets[j][1]]:  # an address is never cut
+            for k in range(first + 1, last):  # a setting: its key and its value are words too
+                if (
+                    pieces[k] == "="
+                    and pieces[k - 1][-1] not in _OPERATOR_BEFORE
+                    and (pieces[k + 1][0] not in _OPERATOR_AFTER)
+                ):
+                    key = k - 1
+                    while key > first and pieces[key] in _CLOSERS:
+                        key -= 1
+                    may_end[key] = True
+                    value = k + 1
+                    while value < last and pieces[value] in _OPENERS:
+                        value += 1
+                    may_start[value] = True
         i = j + 1
     ids = list(encoding.ids)
     if break_id is not None:

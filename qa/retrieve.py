@@ -29,11 +29,11 @@ from index.store import ChunkStore
 from qa.text import normalize_token, number_tokens, written_numbers
 from qa.types import Passage
 
-#: Raised when the same question retrieves other passages from the same chunks: a folder's
-#: floor, measured through retrieval, is measured again.
-RETRIEVAL_VERSION = 2  # 2: numbers are BM25 terms; each ranking's first is read
 #: Part of the saved lexical index's name: raise it when the index is built differently.
 _BM25_VERSION = 4  # 3: the numbers the chunks write saved with it; 4: numbers are terms
+#: The same question retrieves other passages from the same chunks when either part is
+#: raised: a folder's floor, measured through retrieval, is then measured again.
+RETRIEVAL_VERSION = (_BM25_VERSION, 2)  # fusion's: 2, each ranking's first is read
 _NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0

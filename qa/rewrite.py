@@ -25,7 +25,8 @@ _QUESTION_START = re.compile(
 )
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|that|this|they|them|their|those|these|there|then)\b", re.I)
-#: An option, a word joined by underscores, or words joined by "::", "." or "/".
+#: An option, a word joined by underscores, or words joined by "::", "." or "/". Only ever
+#: fullmatched: searched for, its lookaheads would take quadratic time over a long word.
 _IDENTIFIER = re.compile(
     r"-{1,2}[A-Za-z][\w-]*|(?=\w*_)(?=_*[^\W_])\w+|\w{2,}(?:(?:::|\.|/)\w{2,})+"
 )
@@ -96,8 +97,9 @@ def _content(text: str) -> list[str]:
     ``os.path``) whole, as the sources write it, so that its words are searched together."""
     words: list[str] = []
     for written in text.split():
-        word = written.strip("\"'“”‘’`,;:?!()[]{}<>")
-        if _IDENTIFIER.fullmatch(word):
+        word = written.strip("\"'“”‘’`,;:?!()[]{}<>").removesuffix(".")
+        parts = re.split(r"::|[./]", word)
+        if _IDENTIFIER.fullmatch(word) and not all(p.lower() in STOPWORDS for p in parts):
             words.append(word)
         else:
             words += [t for t in tokens(written) if normalize_token(t) not in STOPWORDS]

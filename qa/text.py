@@ -17,7 +17,9 @@ from qa.errors import InvalidQuestion
 
 Span = tuple[int, int]
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
+#: What may close a sentence after its period: a quote, a bracket.
+_CLOSING = '"”’)]'
+_SENTENCE_END = re.compile(rf"[.!?]+[{re.escape(_CLOSING)}]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: A number as written: "256", "10,000", "$5", "3.5%".
 _NUMBER = r"[$£€]?\d+(?:[,.]\d+)*%?"
@@ -34,8 +36,8 @@ def sentence_spans(text: str) -> list[Span]:
     for line in re.finditer(r"[^\n]+", text):
         begin = line.start()
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
-            if end.group().startswith("..") and not end.group().startswith("..."):
-                continue  # a range ("0 .. UINT_MAX", "1..9"), never English punctuation
+            if end.group().rstrip(_CLOSING) == ".." and text[end.start() - 1 : end.start()] == " ":
+                continue  # a range ("0 .. UINT_MAX"), not two periods after a word
             before = text[begin : end.start()].rsplit(None, 1)
             word = before[-1].lstrip('("“') if before else ""
             if text[end.start()] == "." and is_abbreviation(

@@ -88,12 +88,12 @@ def test_lexical_returns_only_chunks_sharing_a_stemmed_term() -> None:
 
 
 def test_a_number_is_a_term_of_its_own_whole() -> None:
-    chunks = [chunk("Changes in release 0.7.1 of the parser."), chunk("Release 0.7.0 notes.")]
-    chunks += [chunk("Version 3 of the format holds 10,000 entries."), chunk("Release notes.")]
+    chunks = [chunk("Release 0.7.1 notes."), chunk("Release 0.7.0 notes.")]
+    chunks += [chunk("It holds 10,000 entries."), chunk("It holds 20,000 entries."), chunk("3 x")]
     lexical = Lexical.build(chunks)
-    assert [c.text for c, _ in lexical.query("What changed in 0.7.1?", k=1)] == [chunks[0].text]
-    assert [c.text for c, _ in lexical.query("Which version has 10,000?", k=1)] == [chunks[2].text]
-    assert [c.text for c, _ in lexical.query("format 3", k=5)] == [chunks[2].text]
+    assert [c.text for c, _ in lexical.query("0.7.1", k=5)] == ["Release 0.7.1 notes."]
+    assert [c.text for c, _ in lexical.query("10,000?", k=5)] == ["It holds 10,000 entries."]
+    assert [c.text for c, _ in lexical.query("and 3", k=5)] == ["3 x"]
 
 
 def test_the_chunk_a_ranking_puts_first_is_kept_however_low_the_other_puts_it() -> None:

@@ -217,6 +217,8 @@ before you, in the tracker of the part of the system that it concerns:
     Packaging:  https://bugs.example.org/package-name@lists.example.org
     Upstream: https://tracker.example.org/
     Security: write to security@example.org and do not open a public issue
+  - Bug reports: https://bugs.example.org/cgi-bin/report?product=package-n
+    Home page: https://www.example.org/
 
 When you write, give the exact version you run and the command that
 failed: that is, the whole command line with all of its options given.
@@ -227,6 +229,7 @@ def test_lines_of_fields_are_units_even_when_they_fill_the_width() -> None:
     lines = plain_view(FIELDS).text.split("\n")
     assert "Packaging: https://bugs.example.org/package-name@lists.example.org" in lines
     assert "Upstream: https://tracker.example.org/" in lines
+    assert "Home page: https://www.example.org/" in lines  # under a list item's field
     # a wrapped sentence whose next line begins "failed:" is still one unit
     assert lines[-1] == (
         "When you write, give the exact version you run and the command that failed: that "

@@ -50,8 +50,8 @@ def allowed_spans(tokenizer: Any, text: str) -> list[str]:
     ]
 
 
-#: A lone "=" inside a word, not part of an operator ("==", ">=", "=>").
-SETTING = re.compile(r"(?<=[^=<>!~:+*/%&|^-])=(?=[^=<>!~:+*/%&|^-])")
+#: A lone "=" inside a word, not part of an operator ("==", ">=", "=>"), outside an address.
+SETTING = re.compile(r"(?<=[^=<>!~:+*/%&|^-])=(?=[^=>~])")
 
 
 def is_whole(text: str, span: str, at: int) -> bool:
@@ -64,7 +64,7 @@ def is_whole(text: str, span: str, at: int) -> bool:
         or [len(text)]
     )
     word = text[begin:stop]
-    cuts = [m.start() + begin for m in SETTING.finditer(word)]
+    cuts = [] if "://" in word else [m.start() + begin for m in SETTING.finditer(word)]
     before = text[max([begin - 1, *(c for c in cuts if c < at)]) + 1 : at]
     after = text[at + len(span) : min([stop, *(c for c in cuts if c >= at + len(span))])]
     closing = re.escape(CLOSERS)
@@ -88,6 +88,9 @@ CASES = {
     "Set FLIT_USERNAME=__token__ or a==b.": ("__token__", ["token__", "b", "a="]),
     'Pass limits="openmp_blas" or >=1.2 on.': ("openmp_blas", ["openmp", '"openmp_blas', "1.2"]),
     "Use --memlimit=LIMIT on.": ("--memlimit", ["memlimit", "--memlimit="]),
+    "Use --prefix=/usr/local or --nice=-5 on.": ("/usr/local", ["usr/local", "local", "5"]),
+    "Set 'key'='value' now.": ("key", ["key'", "'key'="]),
+    "See https://x.org/?id=42&lang=en now.": ("https://x.org/?id=42&lang=en", ["42", "en"]),
 }
 
 
