@@ -2,8 +2,7 @@
 
 The question path does not import llama-index: its package ``__init__`` alone costs about
 0.6 s, a third of a cold ``qa ask``. Reciprocal-rank fusion is the rule of llama-index's
-``QueryFusionRetriever`` (k = 60, dense ranking first on ties), and each ranking's first
-chunk is kept among those read (:func:`with_firsts`). BM25 is ``bm25s`` with the
+``QueryFusionRetriever`` (k = 60, dense ranking first on ties). BM25 is ``bm25s`` with the
 tokenization of llama-index's ``BM25Retriever`` (English stop words, Snowball stemmer, words
 of two or more characters), numbers added as terms whole: a version ("0.7.1") is what a
 question about a release names. The lexical index is built from the
@@ -33,7 +32,7 @@ from qa.types import Passage
 _BM25_VERSION = 4  # 3: the numbers the chunks write saved with it; 4: numbers are terms
 #: The same question retrieves other passages from the same chunks when either part is
 #: raised: a folder's floor, measured through retrieval, is then measured again.
-RETRIEVAL_VERSION = (_BM25_VERSION, 2)  # fusion's: 2, each ranking's first is read
+RETRIEVAL_VERSION = (_BM25_VERSION, 1)  # and fusion's
 _NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0
@@ -165,27 +164,6 @@ def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> list[tuple[Chunk,
     return [(chunks[key], score) for key, score in best]
 
 
-def with_firsts(
-    fused: Sequence[tuple[Chunk, float]], rankings: Sequence[Sequence[tuple[Chunk, float]]], k: int
-) -> list[tuple[Chunk, float]]:
-    """The ``k`` best of ``fused``, the chunk each ranking puts first taking the place of the
-    last ones if need be (never of fusion's best), in fused order.
-
-    A chunk first by the question's exact words and far down by meaning (or the other way
-    round) is what one ranking is sure of; reciprocal rank alone gives it less than a chunk
-    both rankings put fourth, and drops it: "Who wrote the introspection code?", whose
-    answer sits in a chunk mostly about publishing, under a "Credits" heading.
-    """
-    firsts = {max(ranking, key=lambda hit: hit[1])[0].id for ranking in rankings if ranking}
-    kept = list(fused[:k])
-    for hit in (hit for hit in fused[k:] if hit[0].id in firsts):
-        others = [i for i in range(1, len(kept)) if kept[i][0].id not in firsts]
-        if not others:
-            break
-        kept[others[-1]] = hit
-    return sorted(kept, key=lambda hit: hit[1], reverse=True)
-
-
 class HybridRetriever:
     def __init__(
         self, store: ChunkStore, embedder: Embedder, top_k: int, source_prefix: str = ""
@@ -210,7 +188,7 @@ class HybridRetriever:
         rankings = [self._store.query(vector, self._depth)]
         if self._lexical is not None:
             rankings.append(self._lexical.query(query, self._depth))
-        hits = with_firsts(fuse(rankings), rankings, top_k or self.top_k)
+        hits = fuse(rankings)[: top_k or self.top_k]
         return [
             Passage(self._prefix + c.source, c.start, c.end, c.text, score) for c, score in hits
         ]

@@ -10,7 +10,7 @@ import pytest
 from index.chunk import Chunk
 from index.embed import OnnxEmbedder
 from index.sync import sync_index
-from qa.retrieve import RRF_K, HybridRetriever, Lexical, fuse, with_firsts
+from qa.retrieve import RRF_K, HybridRetriever, Lexical, fuse
 from qa.settings import Settings
 
 QUESTIONS = ("How long do the mines stay active?", "Who criticised the decision?", "Zanzibar")
@@ -94,19 +94,6 @@ def test_a_number_is_a_term_of_its_own_whole() -> None:
     assert [c.text for c, _ in lexical.query("0.7.1", k=5)] == ["Release 0.7.1 notes."]
     assert [c.text for c, _ in lexical.query("10,000?", k=5)] == ["It holds 10,000 entries."]
     assert [c.text for c, _ in lexical.query("and 3", k=5)] == ["3 x"]
-
-
-def test_the_chunk_a_ranking_puts_first_is_kept_however_low_the_other_puts_it() -> None:
-    chunks = [chunk(f"chunk {i}") for i in range(10)]
-    dense = [(c, 1.0 - i / 10) for i, c in enumerate(chunks)]  # 0 first, 9 last
-    lexical = [(chunks[9], 9.0), *[(c, 1.0) for c in chunks[1:5]]]  # 9 first, then 1-4
-    fused = fuse([dense, lexical])
-    assert chunks[9].id not in {c.id for c, _ in fused[:4]}  # fusion alone drops it
-    kept = with_firsts(fused, [dense, lexical], 4)
-    assert [c.text for c, _ in kept] == ["chunk 1", "chunk 2", "chunk 9", "chunk 0"]
-    assert [c.text for c, _ in with_firsts(fused, [dense, lexical], 1)] == ["chunk 1"]
-    alone = fuse([dense, []])  # no lexical hit: fusion's order, dense's first first
-    assert with_firsts(alone, [dense, []], 4) == alone[:4]
 
 
 def test_the_numbers_a_question_names_that_no_source_writes(
