@@ -2,10 +2,9 @@
 
 The question path does not import llama-index: its package ``__init__`` alone costs about
 0.6 s, a third of a cold ``qa ask``. Reciprocal-rank fusion is the rule of llama-index's
-``QueryFusionRetriever`` (k = 60, dense ranking first on ties). BM25 is ``bm25s`` with the
+``QueryFusionRetriever`` (k = 60, dense ranking first on ties) and BM25 is ``bm25s`` with the
 tokenization of llama-index's ``BM25Retriever`` (English stop words, Snowball stemmer, words
-of two or more characters), numbers added as terms whole: a version ("0.7.1") is what a
-question about a release names. The lexical index is built from the
+of two or more characters), so the rankings are theirs. The lexical index is built from the
 chunks Chroma holds, so the two can never disagree about the corpus, and saved beside the
 index under a digest of those chunks, so a process that opens an unchanged index loads it
 rather than building it again.
@@ -29,15 +28,11 @@ from qa.text import normalize_token, number_tokens, written_numbers
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
-_BM25_VERSION = 4  # 3: the numbers the chunks write saved with it; 4: numbers are terms
-#: The same question retrieves other passages from the same chunks when either part is
-#: raised: a folder's floor, measured through retrieval, is then measured again.
-RETRIEVAL_VERSION = (_BM25_VERSION, 1)  # and fusion's
+_BM25_VERSION = 3  # 3: the numbers the chunks write saved with it
 _NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0
-#: Words of two or more characters, as llama-index's, and numbers whole: "0.7.1", "10,000", "3".
-_TOKEN_PATTERN = r"(?u)\b(?:\w*\d(?:[.,]\d+)+\w*|\w\w+|\d)\b"
+_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 log = logging.getLogger(__name__)
 
 

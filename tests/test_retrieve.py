@@ -87,15 +87,6 @@ def test_lexical_returns_only_chunks_sharing_a_stemmed_term() -> None:
     assert Lexical.build(chunks).query("the of and", k=10) == []  # stop words only
 
 
-def test_a_number_is_a_term_of_its_own_whole() -> None:
-    chunks = [chunk("Release 0.7.1 notes."), chunk("Release 0.7.0 notes.")]
-    chunks += [chunk("It holds 10,000 entries."), chunk("It holds 20,000 entries."), chunk("3 x")]
-    lexical = Lexical.build(chunks)
-    assert [c.text for c, _ in lexical.query("0.7.1", k=5)] == ["Release 0.7.1 notes."]
-    assert [c.text for c, _ in lexical.query("10,000?", k=5)] == ["It holds 10,000 entries."]
-    assert [c.text for c, _ in lexical.query("and 3", k=5)] == ["3 x"]
-
-
 def test_the_numbers_a_question_names_that_no_source_writes(
     sources: Path, settings: Settings, embedder: OnnxEmbedder, caplog: pytest.LogCaptureFixture
 ) -> None:
