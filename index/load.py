@@ -6,8 +6,10 @@ file is always decoded the same way: BOMs honoured, no newline translation.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import logging
 import re
 import time
 import zipfile
@@ -81,6 +83,23 @@ class SourceDoc:
 class SkippedFile:
     path: str
     reason: str
+    """Why, naming the file ("a.docx: not a readable .docx …"): it may be shown alone."""
+
+    def __str__(self) -> str:
+        """The file's path and why, its name said once: "docs/a.docx: not a readable …"."""
+        return f"{self.path}: {self.reason.removeprefix(f'{Path(self.path).name}: ')}"
+
+
+def unread_kinds(root: Path) -> Counter[str]:
+    """How many files under ``root`` are of a kind no reader here reads, by suffix ("" for
+    none), hidden folders left out: what a user should learn is not indexed."""
+    return Counter(
+        path.suffix.lower()
+        for path in root.rglob("*")
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and path.is_file()
+    )
 
 
 def find_sources(root: Path) -> list[Path]:
@@ -264,6 +283,10 @@ def read_view(path: Path, max_bytes: int) -> ReadingView:
 
 
 def _decode(name: str, data: bytes) -> str:
+    """The file's text: UTF-16 by its byte-order mark, else UTF-8, else the charset an HTML
+    page declares, else UTF-8 with each byte UTF-8 cannot read taken as Windows-1252 (a
+    Latin-1 "©" in a UTF-8 file, or a whole Windows-1252 file), so that one stray byte
+    does not garble every other character."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -275,16 +298,50 @@ def _decode(name: str, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    text = data.decode("cp1252", errors="replace")
+    declared = _declared_charset(data) if Path(name).suffix.lower() in HTML_SUFFIXES else None
+    text = data.decode(declared or "utf-8-sig", errors="replace" if declared else _BYTE_AS_CP1252)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > len(text) // 100 or text.count("\ufffd") > len(text) // 100:
         raise SourceFileError(f"{name}: looks binary, not text")
     return text
 
 
+_BYTE_AS_CP1252 = "qa-byte-as-cp1252"
+
+
+def _byte_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_BYTE_AS_CP1252, _byte_as_cp1252)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page's ``<meta>`` declares near its top, if Python knows it."""
+    found = _CHARSET.search(data[:4096])
+    if found is None:
+        return None
+    try:
+        name = codecs.lookup(found.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    # As browsers read them: Latin-1 and ASCII as Windows-1252; UTF-8 as the other files.
+    return None if name.startswith("utf-8") else _AS_WINDOWS_1252.get(name, name)
+
+
+_AS_WINDOWS_1252 = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+
+
 def _pdf_text(name: str, data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    # pypdf warns on stderr of every flaw it reads past ("EOF marker not found"): what it
+    # cannot read past is an error, said once with the file's name.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -329,14 +386,15 @@ def pages_text(pages: list[str]) -> str:
 
 
 def _docx_text(name: str, data: bytes) -> str:
-    """The body of a Word file: each paragraph or heading one line, each table row one line
-    with its cells separated by tabs, in document order."""
+    """The body of a Word file: each paragraph one line, each heading a block of one line,
+    each table row one line with its cells separated by tabs, in document order."""
     from docx import Document
     from docx.opc.exceptions import OpcError
     from lxml.etree import LxmlError
 
     try:
-        return "\n".join(line for line in _docx_lines(Document(io.BytesIO(data))) if line.strip())
+        lines = _docx_lines(Document(io.BytesIO(data)))
+        return "\n".join(line for line in lines if line.strip()).strip("\n")
     except zipfile.BadZipFile:
         raise SourceFileError(f"{name}: not a readable .docx (not a zip archive)") from None
     # A damaged package fails wherever python-docx first trips on it: a missing part, bad
@@ -373,5 +431,17 @@ def _docx_lines(container: _Blocks) -> Iterator[str]:
                 cells = row.cells
                 distinct = [c for i, c in enumerate(cells) if i == 0 or c is not cells[i - 1]]
                 yield "\t".join(" ".join(" ".join(_docx_lines(c)).split()) for c in distinct)
+        elif _is_heading(block):  # a block of its own, as a Markdown heading is
+            yield f"\n{' '.join(block.text.split())}\n"
         else:
             yield " ".join(block.text.split())
+
+
+def _is_heading(paragraph: Paragraph) -> bool:
+    """Whether Word styles the paragraph as a title or a heading, or as a style built on one."""
+    style = paragraph.style
+    while style is not None:
+        if style.name and style.name.lower().startswith(("heading", "title", "subtitle")):
+            return True
+        style = style.base_style
+    return False

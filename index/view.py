@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
@@ -25,7 +25,13 @@ _STRENGTH = {CELL: 1, LINE: 2, BLOCK: 3}
 _WORDS = re.compile(r"\S+")
 _FULL = 0.85
 _BULLET = re.compile(r"[*+\-•][ \t]+(?=\S)")  # dropped: a reader sees a dot
-_LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[.)][ \t]+(?=\S)")  # kept: "1.2.", "(a)"
+#: A list item's label, which the view keeps: "1.2.", "(a)", "iv.", "XII)"; a roman numeral
+#: by its grammar.
+LABEL = re.compile(
+    r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|(?=[ivxlc]{2})c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+    r"|(?=[IVXLC]{2})C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))[.)]"
+)
+_LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}")  # a line drawn under or between: decoration
 #: A field's key, capitalised, of one to three words: "Upstream: http://…", "Bug reports:".
 _FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
@@ -133,7 +139,7 @@ class _Builder:
         """Go on with the last word, which the line broke at its hyphen; without that hyphen
         when ``drop_hyphen``."""
         self._space = None
-        if drop_hyphen and self.parts and self.parts[-1].endswith("-"):
+        if drop_hyphen and self.parts and self.parts[-1].endswith(_HYPHENS):
             self.parts[-1] = self.parts[-1][:-1]
             self.starts.pop()
             self.ends.pop()
@@ -172,6 +178,9 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     would not have fitted within most of the file's width (the 95th percentile of its line
     lengths; wrapping tools break lines short of their limit by up to a word), and the two
     are not both fields ("Debian: <url>" over "Upstream: <url>"), however long the first.
+    It begins where the unit's text does, or, as the unit's second line, at the file's
+    left margin, under a first line set in ("  1. Backups are kept for thirty" over "days,
+    …"); an outdent after that is a new unit (a man page's next option).
     A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
@@ -186,6 +195,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     previous: str | None = None  # the line before, when it belongs to the open unit
     previous_at = 0  # where its words begin, past a bullet or a label
     column = 0  # where the open unit's text begins
+    one_line = False  # whether the open unit is a single line so far
+    margin = min((len(line) - len(line.lstrip()) for _, line in lines if line.strip()), default=0)
     for at, line in lines:
         body = line.strip()
         if not body:
@@ -206,27 +217,45 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             and previous is not None
             and label is None
             and not (_FIELD.match(line, words_at) and _FIELD.match(previous, previous_at))
-            and (laid_out or indent == column)  # a PDF's text keeps no indents
+            and (
+                laid_out  # a PDF's text keeps no indents
+                or indent == column
+                or (one_line and indent == margin < column and _runs_on(previous))
+            )
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )
         if joins and previous is not None and _HYPHEN_BREAK.search(previous):
             if compounds is None:
-                compounds = {w.casefold() for w in _COMPOUND.findall(origin)}
+                compounds = {_one_hyphen(w) for w in _COMPOUND.findall(origin)}
             out.glue(drop_hyphen=_typeset_break(previous.rstrip(), first_word, compounds))
         elif joins:
             out.space(at - 1)
+        if joins:
+            column, one_line = min(column, indent), False
         else:
             out.brk(LINE)
-            column = words_at
+            column, one_line = words_at, True
         begin = bullet.end() if bullet else indent
         out.words(line[begin:], at + begin)
         previous, previous_at = line, words_at
     return out.build()
 
 
-_COMPOUND = re.compile(r"[^\W\d_]+-[^\W\d_]+")
-_HYPHEN_BREAK = re.compile(r"[^\s-]-\s*$")  # a word broken at its hyphen, not a dash
-_SPLIT_LETTERS = re.compile(r"(?:^|\s)([^\W\d_]+)-$")
+def _runs_on(line: str) -> bool:
+    """Whether a line ends where no sentence or block of code does: what a first line set in
+    further than the next ("  1. Backups are kept for thirty" over "days, …") ends on."""
+    return line.rstrip()[-1] not in ".;:!?{}"
+
+
+#: The hyphen, and Unicode's own (U+2010), which man pages set in UTF-8 write.
+_HYPHENS = ("-", "\u2010")
+_COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
+_HYPHEN_BREAK = re.compile(r"[^\s\-\u2010][-\u2010]\s*$")  # a word broken at its hyphen, not a dash
+_SPLIT_LETTERS = re.compile(r"(?:^|\s)([^\W\d_]+)[-\u2010]$")
+
+
+def _one_hyphen(word: str) -> str:
+    return word.replace(_HYPHENS[1], _HYPHENS[0]).casefold()
 
 
 def _typeset_break(line: str, first_word: str, compounds: set[str]) -> bool:
@@ -240,24 +269,46 @@ def _typeset_break(line: str, first_word: str, compounds: set[str]) -> bool:
         return False
     a, b = head.group(1), tail.group()
     same_case = (a[-1].islower() and b[0].islower()) or (a[-1].isupper() and b.isupper())
-    return same_case and f"{a}-{b}".casefold() not in compounds
+    return same_case and _one_hyphen(f"{a}-{b}") not in compounds
 
 
 # -- Markdown ------------------------------------------------------------------------------
 
 
+#: YAML front matter (Jekyll, Hugo, MkDocs): fenced by "---" lines at the file's top.
+_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:.*\r?\n)*?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)")
+_YAML_LINE = re.compile(r"\s*$|---|\.\.\.|\s*#|\s*- |\s*[\w.\- ]+:(?:\s|$)|\s+\S")
+#: A GitHub alert's marker, first in a block quote: "> [!NOTE]".
+_ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
+
+
 def markdown_view(origin: str) -> ReadingView:
     """Markdown as rendered: text of headings, paragraphs, list items and table cells,
-    code blocks kept whole, raw HTML read as HTML; no markup."""
+    code blocks kept whole, raw HTML read as HTML; no markup. Front matter's fields are
+    lines of their own; a GitHub alert's marker ("[!NOTE]") is its title's word."""
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark").enable("table").disable("text_join")
-    tokens = parser.parse(origin)
-    line_at = _line_starts(origin)
     out = _Builder(origin)
+    front = _FRONT_MATTER.match(origin)
+    if front and not all(_YAML_LINE.match(line) for _, line in _lines(front.group())):
+        front = None  # a rule, then text: not YAML
+    if front:  # parsed as blank lines, so that every offset stays the file's
+        for at, line in _lines(front.group()):
+            if line.strip() not in ("---", "..."):
+                out.verbatim(line.strip(), at + len(line) - len(line.lstrip()))
+                out.brk(LINE)
+        out.brk(BLOCK)
+    parsed = origin if not front else re.sub(r"[^\n]", " ", front.group()) + origin[front.end() :]
+    tokens = parser.parse(parsed)
+    line_at = _line_starts(origin)
     inside: list[str] = []  # open containers: lists, tables, rows
+    quoted = False  # a block quote's first paragraph is next
     for token in tokens:
         begin = line_at[min(token.map[0], len(line_at) - 1)] if token.map else None
+        if token.type == "inline" and quoted and begin is not None:
+            begin = _alert_title(out, token, begin)
+        quoted = token.type == "blockquote_open" or (quoted and token.type == "paragraph_open")
         if token.type in ("bullet_list_open", "ordered_list_open", "table_open"):
             out.brk(BLOCK if not inside else LINE)
             inside.append(token.type)
@@ -291,6 +342,21 @@ def markdown_view(origin: str) -> ReadingView:
     return out.build()
 
 
+def _alert_title(out: _Builder, token: Any, begin: int) -> int:
+    """A GitHub alert's type, a line of its own, for the marker that opens ``token`` (the
+    first inline run of a block quote), which is left without it; where to read on."""
+    children = token.children or []
+    alert = _ALERT.match(children[0].content) if children and children[0].type == "text" else None
+    at = out.origin.find(alert.group(), begin) if alert else -1
+    if alert is None or at < 0:
+        return begin
+    out.words(alert.group(1), at + 2)
+    out.brk(LINE)
+    rest = children[0].content[alert.end() :]
+    token.children = ([children[0].copy(content=rest)] if rest else []) + children[1:]
+    return at + alert.end()
+
+
 def _inline(out: _Builder, children: list[Any], cursor: int) -> None:
     """An inline run's text, each piece found in the file at or after ``cursor``."""
     origin = out.origin
@@ -311,6 +377,9 @@ def _inline(out: _Builder, children: list[Any], cursor: int) -> None:
             found = origin.find(child.content, cursor)
             if found >= 0:
                 cursor = found + len(child.content)
+                tag = _TAG_NAME.match(child.content)
+                if tag and tag.group(1).lower() in _HtmlReader.BREAKS:  # "a<br>b": two lines
+                    out.brk(LINE)
         elif kind == "text_special":
             found = origin.find(child.markup, cursor)
             if found >= 0:
@@ -361,7 +430,15 @@ def html_view(origin: str) -> ReadingView:
     return out.build()
 
 
+_TAG_NAME = re.compile(r"</?([A-Za-z][\w-]*)")
+
+
 class _HtmlReader(HTMLParser):
+    """Text into the view, and a unit's end at every block, line or cell. Inside a table's
+    cell or a definition, a block or a line is a space: a row reads as one unit, as a
+    Markdown table's does, and a term with its definition ("adm", then what group adm is).
+    A link whose text writes no letter nor digit ("¶", "#", "↩") is a page's furniture."""
+
     _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg"})
     _BLOCKS = frozenset(
         {
@@ -370,8 +447,9 @@ class _HtmlReader(HTMLParser):
             "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary", "pre",
         }
     )  # fmt: skip
-    _LINES = frozenset({"li", "tr", "br", "dt", "dd", "caption", "option"})
-    _CELLS = frozenset({"td", "th"})
+    _LINES = frozenset({"li", "tr", "br", "dt", "caption", "option"})
+    _CELLS = frozenset({"td", "th", "dd"})  # a definition reads on its term's line
+    BREAKS = _BLOCKS | _LINES
 
     def __init__(self, out: _Builder, text: str, base: int) -> None:
         super().__init__(convert_charrefs=False)
@@ -379,13 +457,21 @@ class _HtmlReader(HTMLParser):
         self.line_at = _line_starts(text)
         self.skipping = 0
         self.pre = 0
+        self.cells = 0  # table cells open
+        self.links = 0  # links open
+        self.held: list[Callable[[], None]] = []  # a link's text, until it writes a word
+        self.says = False  # whether the link's text held writes a letter or a digit
 
     def _at(self) -> int:
         line, column = self.getpos()
         return self.base + self.line_at[min(line - 1, len(self.line_at) - 1)] + column
 
     def _boundary(self, tag: str) -> None:
-        if tag in self._BLOCKS:
+        if tag in self.BREAKS or tag in self._CELLS:
+            self._release()
+        if self.cells and tag in self.BREAKS:
+            self.out.space(self._at())
+        elif tag in self._BLOCKS:
             self.out.brk(BLOCK)
         elif tag in self._LINES:
             self.out.brk(LINE)
@@ -397,17 +483,41 @@ class _HtmlReader(HTMLParser):
             self.skipping += 1
         self.pre += tag == "pre"
         self._boundary(tag)
+        self.cells += tag in self._CELLS
+        self.links += tag == "a"
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
             self.skipping = max(0, self.skipping - 1)
         self.pre = max(0, self.pre - (tag == "pre"))
-        self._boundary(tag)
+        self.cells = max(0, self.cells - (tag in self._CELLS))
+        self.links = max(0, self.links - (tag == "a"))
+        if tag == "a":
+            self._release()
+        if tag != "dt":  # its definition goes on on its line
+            self._boundary(tag)
+
+    def _write(self, text: str, write: Callable[[], None]) -> None:
+        """Write now, or, inside a link, once the link is known to write a word."""
+        if not self.links:
+            write()
+            return
+        self.held.append(write)
+        self.says = self.says or any(map(str.isalnum, text))
+
+    def _release(self) -> None:
+        """Write the link's text held so far, if it writes a word; else drop it."""
+        if self.says:
+            for write in self.held:
+                write()
+        self.held, self.says = [], False
 
     def handle_data(self, data: str) -> None:
-        if self.skipping:
-            return
-        at = self._at()
+        if not self.skipping:
+            at = self._at()
+            self._write(data, lambda: self._data(data, at))
+
+    def _data(self, data: str, at: int) -> None:
         if not self.pre:
             self.out.words(data, at)
             return
@@ -418,8 +528,8 @@ class _HtmlReader(HTMLParser):
 
     def _reference(self, written: str) -> None:
         if not self.skipping:
-            at = self._at()
-            self.out.char(unescape(written), at, at + len(written))
+            at, char = self._at(), unescape(written)
+            self._write(char, lambda: self.out.char(char, at, at + len(written)))
 
     def handle_entityref(self, name: str) -> None:
         self._reference(f"&{name};")
@@ -432,6 +542,7 @@ def _html_into(out: _Builder, html: str, base: int) -> None:
     reader = _HtmlReader(out, html, base)
     reader.feed(html)
     reader.close()
+    reader._release()  # a link the page never closes
 
 
 # -- by kind of file -----------------------------------------------------------------------

@@ -33,8 +33,10 @@ from qa.text import (
     numbered_headings,
     numbers,
     sentence_spans,
+    strip_span,
     with_named_word,
     with_whole_name,
+    without_lone_marks,
     writes_a_date,
     written_numbers,
 )
@@ -50,7 +52,31 @@ CALIBRATED = 0.5
 
 #: How passages are read (:meth:`ReaderAnswerer.find`), in what a folder's floor depends on:
 #: raised when the same passages are read differently, so that a saved floor is measured again.
-READING_VERSION = 7
+READING_VERSION = 8
+
+
+#: The longest quote a citation shows: a "sentence" can be a whole file that writes no
+#: full stop (a list of items on one line); past this, the words around the answer.
+MAX_QUOTE_CHARS = 600
+
+
+def around(text: str, answer: Span, sentence: Span, limit: int) -> Span:
+    """``sentence``, or when it is longer than ``limit``, the whole words of it around
+    ``answer`` that fit in ``limit`` (the answer whole, however long)."""
+    (start, end), (begin, stop) = answer, sentence
+    if stop - begin <= limit:
+        return sentence
+    room = max(0, limit - (end - start))
+    left = max(begin, start - room // 2)
+    right = min(stop, end + room - (start - left))
+    left = max(begin, right - max(limit, end - start))
+    if left > begin:  # from the first whole word
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else start
+    if right < stop:  # to the last whole word
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else end
+    return strip_span(text, left, right)
 
 
 def unwritten(numbers: Sequence[str]) -> str:
@@ -130,12 +156,25 @@ class ReaderAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
         found = self.find(question, passages)
-        if named := numbers(question):
-            found = [f for f in found if named <= self._numbers_in_section(f)]
+        if named := numbers(question):  # from the section named, and not its name
+            found = [
+                f
+                for f in found
+                if named <= self._numbers_in_section(f)
+                and not (
+                    self._in_heading_naming(f, named)
+                    and named <= written_numbers(self._quote(f.source, f.span))
+                )
+            ]
         if calendar := asks_for_calendar(question):
             found = [f for f in found if writes_a_date(self._quote(f.source, f.span), calendar)]
-        elif asks_for_count(question):
-            found = [f for f in found if not names_a_day(self._quote(f.source, f.span))]
+        elif asks_for_count(question):  # not a date, nor in the heading the question names
+            found = [
+                f
+                for f in found
+                if not names_a_day(self._quote(f.source, f.span))
+                and not (named and self._in_heading_naming(f, named))
+            ]
         best = found[0] if found else None
         tier = self.tier(best.confidence) if best else "not_found"
         if best is None or tier == "not_found":
@@ -171,13 +210,17 @@ class ReaderAnswerer:
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
         """Each passage's best span placed in its source, the most confident first.
 
-        For a question that names a number the passage does not write, the passage is read
-        under the heading of its section that writes one: "Version 4.3 (19 Jan 2020)" tells
+        For a question that names a number, a passage that runs over the heading of the
+        section that writes it is read as that section alone: the reader's best span of the
+        passage could be another release's date. A passage that does not write the number
+        is read under the heading of its section that writes one: "Version 4.3 (19 Jan 2020)" tells
         the reader which release a passage deep in its notes is about. A passage that writes
         the number already says which release it is about, and the heading of another
         would only offer the reader a second date.
         """
         named = numbers(question)
+        if named:
+            passages = [self._section_named(p, named) for p in passages]
         above = [
             self._heading_above(p) if named and not named <= written_numbers(p.text) else None
             for p in passages
@@ -189,6 +232,20 @@ class ReaderAnswerer:
         readings = self._reader.read(question, texts)
         terms = set(content_terms(question))
         return [self._place(passages[r.passage], above[r.passage], r, terms) for r in readings]
+
+    def _section_named(self, passage: Passage, named: set[str]) -> Passage:
+        """The part of ``passage`` under the first heading in it that writes all the
+        ``named`` numbers, up to the next heading; else the passage as it is."""
+        headings = self._headings(passage.source)
+        first = self._headings_before(passage.source, passage.start - 1)
+        inside = [h for h in headings[first:] if h[0][0] < passage.end]
+        for i, (span, written) in enumerate(inside):
+            if named <= written:
+                end = inside[i + 1][0][0] if i + 1 < len(inside) else passage.end
+                text = self._texts[passage.source]
+                start, end = strip_span(text, span[0], min(end, passage.end))
+                return Passage(passage.source, start, end, text[start:end], passage.score)
+        return passage
 
     def _headings_before(self, source: str, at: int) -> int:
         """How many of the numbered headings of ``source`` begin at or before ``at``: the
@@ -202,6 +259,13 @@ class ReaderAnswerer:
             return None
         heading = self._headings(passage.source)[i - 1][0]
         return heading if heading[1] <= passage.start else None
+
+    def _in_heading_naming(self, f: Found, named: set[str]) -> bool:
+        """Whether the answer lies in a heading that writes the ``named`` numbers: "2020" of
+        "Version 4.3 (19 Jan 2020)" counts nothing about release 4.3."""
+        i = self._headings_before(f.source, f.span[0])
+        heading, written = self._headings(f.source)[i - 1] if i else ((0, 0), set())
+        return heading[0] <= f.span[0] and f.span[1] <= heading[1] and named <= written
 
     def _numbers_in_section(self, f: Found) -> set[str]:
         """The numbers the answer's section writes within its passage, and the section's own
@@ -226,9 +290,10 @@ class ReaderAnswerer:
             at = heading[0] if reading.start < lead else passage.start - lead
         text = self._texts[passage.source]
         named = with_named_word(text, (at + reading.start, at + reading.end), terms)
-        start, end = with_whole_name(text, named)
+        start, end = without_lone_marks(text, with_whole_name(text, named))
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]
         sentence = (min(held[0][0], start), max(held[-1][1], end)) if held else (start, end)
+        sentence = around(text, (start, end), sentence, MAX_QUOTE_CHARS)
         score = confidence(reading.margin, self._reader.threshold)
         return Found(
             passage.source,

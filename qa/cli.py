@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
 from qa.errors import MissingDependency, QAError
 from qa.options import assistant_from_args, common_options, settings_from_args
@@ -22,12 +23,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     one later commands answer from; the lexical index and the floor are made now, so the
     first question waits for neither.
     """
+    from index.load import unread_kinds
+
     assistant = assistant_from_args(args, progress=not args.quiet)
     assistant.settings.remember_folder(assistant.root)
     report = assistant.report
     for skipped in report.skipped:
-        print(f"qa: warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(f"qa: warning: skipped {skipped}", file=sys.stderr)
     print(f"indexed {assistant.root}: {report.summary()}")
+    if unread := unread_kinds(assistant.root):
+        kinds = ", ".join(f"{n} {kind or 'without a suffix'}" for kind, n in sorted(unread.items()))
+        print(f"not read (no reader for their kind): {kinds}")
     print(f"floor: {assistant.floor.describe()}")
     return 0
 
@@ -42,8 +48,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     # Tells run() that the index needed no change: nothing of Chroma's is left to save.
     args.index_unchanged = not (report.added or report.updated or report.removed)
     if args.json:
-        folder = str(assistant.root.resolve())
-        print(json.dumps({**answer.to_dict(), "sources": folder}, ensure_ascii=False))
+        data = {**answer.to_dict(), "sources": str(assistant.root.resolve())}
+        for cited, citation in zip(data["citations"], answer.citations, strict=True):
+            cited["in_file"] = asdict(assistant.file_span(citation))  # markup and all
+        print(json.dumps(data, ensure_ascii=False))
         return 0
     print(f"  (from {assistant.root})")
     _print_answer(answer)

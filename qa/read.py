@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.sessions import Loader, cpu_session, int8_where_exact
+from index.view import LABEL
 from qa.text import OPENING_MARKS
 
 MODEL_DIR = Path(__file__).with_name("models") / "reader"
@@ -120,7 +121,8 @@ class Passage:
     """A passage as the reader splits it: WordPiece tokens with their character offsets, and
     where an answer may begin and end. An answer is made of whole whitespace-delimited tokens
     (never ``auth`` of ``--jobserver-auth``), or of a setting's key or value
-    (``FLIT_USERNAME=__token__``), and stays within one unit of the reading view:
+    (``FLIT_USERNAME=__token__``), is never a list item's label alone (``2.9.``), and
+    stays within one unit of the reading view:
     a line, or a table cell. ``mark`` codes a bracket or the single quotes around a word (+k
     opens pair k, -k closes it), or a straight double quote."""
 
@@ -170,6 +172,13 @@ def passage_tokens(text: str, encoding: Any, break_id: int | None = None) -> Pas
             may_end[last] = True
         if opening is not None and closing is not None:
             mark[opening], mark[closing] = _QUOTED_WORD, -_QUOTED_WORD
+        if (
+            (i == 0 or unit[i] != unit[i - 1])
+            and j + 1 < n
+            and unit[j + 1] == unit[i]
+            and LABEL.fullmatch(text, offsets[i][0], offsets[j][1])
+        ):  # a list item's label ("2.9.", "(b)") begins its answer, never is all of it
+            may_end[i : j + 1] = [False] * (j + 1 - i)
         if "://" not in text[offsets[i][0] : offsets[j][1]]:  # an address is never cut
             for k in range(first + 1, last):  # a setting: its key and its value are words too
                 if (

@@ -28,7 +28,7 @@ from qa.text import normalize_token, number_tokens, written_numbers
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
-_BM25_VERSION = 3  # 3: the numbers the chunks write saved with it
+_BM25_VERSION = 4  # 3: the numbers the chunks write saved with it; 4: "4.4.0" of "4.4"
 _NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0

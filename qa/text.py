@@ -13,13 +13,19 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from index.view import LABEL
 from qa.errors import InvalidQuestion
 
 Span = tuple[int, int]
 
 #: What may close a sentence after its period: a quote, a bracket.
 _CLOSING = '"”’)]'
-_SENTENCE_END = re.compile(rf"[.!?]+[{re.escape(_CLOSING)}]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)")
+#: A sentence's end: its marks, from the first of a run (so a run of thousands of periods,
+#: a dot leader, is tried once, not from each of its periods), a closing quote or bracket,
+#: and the capital or number the next sentence begins with; or a colon that ends a line.
+_SENTENCE_END = re.compile(
+    rf"(?<![.!?])[.!?]+[{re.escape(_CLOSING)}]*(?=\s+[\"“‘(\[]?[A-Z0-9])|:(?=\s*\n)"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: A number as written: "256", "10,000", "$5", "3.5%".
 _NUMBER = r"[$£€]?\d+(?:[,.]\d+)*%?"
@@ -38,6 +44,8 @@ def sentence_spans(text: str) -> list[Span]:
         for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
             if end.group().rstrip(_CLOSING) == ".." and text[end.start() - 1 : end.start()] == " ":
                 continue  # a range ("0 .. UINT_MAX"), not two periods after a word
+            if begin == line.start() and LABEL.fullmatch(text, begin, end.end()):
+                continue  # a list item's label ("2.9.", "10.") begins its sentence
             before = text[begin : end.start()].rsplit(None, 1)
             word = before[-1].lstrip('("“') if before else ""
             if text[end.start()] == "." and is_abbreviation(
@@ -71,6 +79,27 @@ def is_abbreviation(word: str, numbered: bool = False) -> bool:
     )
 
 
+_WHITESPACE_WORD = re.compile(r"\S+")
+
+
+def without_lone_marks(text: str, span: Span) -> Span:
+    """``span`` past the words of marks alone at its edges ("- /var/spool" is "/var/spool",
+    "# Seconds" is "Seconds"), when a word of it writes a letter or a digit: marks alone
+    answer too ("&&", "\\, \\'")."""
+    words = [m.span() for m in _WHITESPACE_WORD.finditer(text, *span)]
+    if not any(_writes_a_word(text, word) for word in words):
+        return span
+    while not _writes_a_word(text, words[0]):
+        words.pop(0)
+    while not _writes_a_word(text, words[-1]):
+        words.pop()
+    return words[0][0], words[-1][1]
+
+
+def _writes_a_word(text: str, span: Span) -> bool:
+    return any(c.isalnum() for c in text[span[0] : span[1]])
+
+
 def strip_span(text: str, start: int, end: int) -> Span:
     """Narrow a span past white space and trailing commas or semicolons."""
     while start < end and text[start].isspace():
@@ -88,7 +117,8 @@ def tokens(text: str) -> list[str]:
 def normalize_token(token: str) -> str:
     low = token.lower()
     if low[:1].isdigit() or low[:1] in "$£€":
-        return low.replace(",", "").strip("$£€%")
+        number = low.replace(",", "").strip("$£€%")
+        return number.lstrip("0") or "0" if number.isdigit() else number  # "01" of 2024-01-02
     low = re.sub(r"[’']s$", "", low).replace("’", "'")
     return low
 
@@ -126,11 +156,17 @@ def numbers(text: str) -> set[str]:
 
 def written_numbers(text: str) -> set[str]:
     """The numbers ``text`` writes, with the leading parts of each dotted one ("4.4" and
-    "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too."""
+    "4" of "4.4.1"): a question about release 4.4 is about 4.4.1 too; and a release of two
+    parts with a third of 0 ("4.4.0" of "4.4"), as a question may name it."""
     written: set[str] = set()
     for number in numbers(text):
         parts = number.split(".")
         written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+        if len(parts) == 2:
+            written.add(f"{number}.0")
+    for day in _DAY.finditer(text):  # "2 January 2024" writes the 1 of "2024-01-02"
+        if month := _MONTH_NAME.search(day.group()):
+            written.add(str(_MONTH_NUMBERS.index(month.group().lower()[:3]) + 1))
     return written
 
 
@@ -223,6 +259,9 @@ def writes_a_date(answer: str, word: str) -> bool:
     date, or names what was asked ("the following year", "Christmas Day")."""
     return bool(_CALENDAR.search(answer)) or word in answer.lower()
 
+
+_MONTH_NAME = re.compile(_MONTHS, re.I)
+_MONTH_NUMBERS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
 #: A question for a count or an amount.
 _ASKS_COUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.I)

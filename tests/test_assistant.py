@@ -8,11 +8,11 @@ import pytest
 
 from index.embed import OnnxEmbedder
 from qa import Answer, Assistant, Citation, InvalidQuestion, Settings
-from qa.answer import NOT_FOUND, ReaderAnswerer
+from qa.answer import MAX_QUOTE_CHARS, NOT_FOUND, ReaderAnswerer
 from qa.errors import SourceFileError
 from qa.read import shared_reader
 from qa.text import names_a_day, sentence_spans, writes_a_date
-from qa.types import spoken
+from qa.types import Passage, spoken
 from tests.conftest import ANSWER_MORE, SEEDS
 
 
@@ -126,6 +126,21 @@ def one_file_assistant(folder: Path, name: str, text: str, embedder: OnnxEmbedde
     return Assistant.open(folder, settings, embedder=embedder)
 
 
+def test_a_quote_in_a_text_that_writes_no_full_stop_is_the_words_around_the_answer(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """One line of 40 KB, items and commas, no sentence's end: the citation quotes the words
+    around the answer, not the whole file."""
+    items = ", ".join(f"shelf {i} holds {i % 7 + 2} crates of tinned fruit" for i in range(900))
+    text = f"Inventory: {items}, and the warehouse manager is Ada Park, {items}.\n"
+    assistant = one_file_assistant(tmp_path / "stock", "stock.txt", text, embedder)
+    answer = assistant.ask("Who is the warehouse manager?")
+    assert answer.text == "Ada Park", answer.text
+    for cited in answer.citations:
+        assert "Ada Park" in cited.quote and len(cited.quote) <= MAX_QUOTE_CHARS
+        assert cited.quote.split()[0] in text.split() and cited.quote.split()[-1] in text.split()
+
+
 RELEASE_NOTES = """\
 Widget release notes
 
@@ -194,6 +209,22 @@ def test_a_count_is_not_answered_with_the_date_of_a_release(
     assert not names_a_day(anywhere.answer(question, passages).text)
 
 
+def test_a_count_is_not_answered_from_the_heading_the_question_names(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """ "Version 2.0 (build 4471)": the question names the release by its heading, whose
+    numbers count nothing the question asks about."""
+    notes = "Version 2.0 (build 4471)\n\nThe parser is faster.\n"
+    assistant = one_file_assistant(tmp_path / "notes", "NEWS.txt", notes, embedder)
+    source, text = "notes/NEWS.txt", assistant.source_text("notes/NEWS.txt")
+    whole = [Passage(source, 0, len(text), text)]
+    anywhere = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    question = "How many bugs were fixed in version 2.0?"
+    best = anywhere.find(question, whole)[0]
+    assert best.span[1] <= text.index("\n")  # the reader's best span is in the heading
+    assert anywhere.answer(question, whole).abstained
+
+
 CHANGELOG = """\
 # Changelog
 
@@ -245,6 +276,50 @@ def test_a_changelog_release_is_answered_from_its_own_section(
     answer = assistant.ask("Who reported the denial-of-service issue fixed in 2.0.1?")
     assert answer.text == "Lena Okafor"
     assert assistant.ask("Who reported the issue fixed in 2.1.0?").abstained
+
+
+def test_the_heading_a_question_names_is_not_its_answer(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """ "~1.2.3" names the section; the heading that writes it says what the section is
+    about, not what the question asks of it."""
+    notes = "# Ranges\n\n## Tilde Ranges ~1.2.3\n\nIt allows changes of the patch level.\n"
+    assistant = one_file_assistant(tmp_path / "docs", "ranges.md", notes, embedder)
+    source, text = "docs/ranges.md", assistant.source_text("docs/ranges.md")
+    heading = text.index("Tilde")
+    only = [Passage(source, heading, heading + 19, text[heading : heading + 19])]
+    anywhere = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    question = "What are the comparators the tilde range ~1.2.3 is the same as?"
+    assert anywhere.find(question, only)[0].span == (heading, heading + 19)
+    assert anywhere.answer(question, only).abstained
+
+
+SECTIONS = """\
+## 2.1.1 (2023-06-22)
+
+- Add --quiet flag to the sync command
+- Reduce startup time by lazy imports
+
+## 2.1.0 (2023-05-21)
+
+- Fix timezone handling in logs
+- Speed up parsing of large manifests
+"""
+
+
+def test_a_passage_over_two_releases_is_read_as_the_one_the_question_names(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """Read whole, the passage's best span for 2.1.0's date is 2.1.1's, which is not 2.1.0's
+    section: read as 2.1.0's section, it is 2.1.0's date."""
+    assistant = one_file_assistant(tmp_path / "notes", "CHANGES.md", SECTIONS, embedder)
+    source = "notes/CHANGES.md"
+    text = assistant.source_text(source)
+    whole = [Passage(source, 0, len(text), text)]
+    reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    draft = reader.answer("When was version 2.1.0 released?", whole)
+    assert draft.text == "2023-05-21" and draft.citations[0].start >= text.index("2.1.0")
+    assert reader.answer("When was version 2.1.1 released?", whole).text == "2023-06-22"
 
 
 @pytest.mark.parametrize(

@@ -28,9 +28,12 @@ def test_ask_json_prints_exactly_one_object(tmp_path: Path) -> None:
     assert data["abstained"] is False and "hours" in data["answer"]
     assert set(data["timings_ms"]) == {"retrieve", "answer"}
     for c in data["citations"]:
-        assert set(c) == {"source", "start", "end", "quote", "score"}
+        assert set(c) == {"source", "start", "end", "quote", "score", "in_file"}
         text = (REPO / c["source"]).read_bytes().decode("utf-8")
         assert text[c["start"] : c["end"]] == c["quote"]
+        # plain text read as written: the file's own offsets and line are the same span's
+        assert c["in_file"]["start"] == c["start"] and c["in_file"]["end"] == c["end"]
+        assert c["in_file"]["line"] == text.count("\n", 0, c["start"]) + 1
 
 
 def test_an_ask_over_an_unchanged_index_ends_at_once_with_its_whole_answer(
@@ -149,6 +152,10 @@ def test_the_folder_indexed_last_is_the_one_asked_until_another_is_indexed(
     data = json.loads(asked.stdout)
     assert data["sources"] == str(other.resolve())
     assert "31" in data["answer"] and data["citations"][0]["source"] == "handbook/leave.md"
+    # in the file, markup and all: the span's own offsets and its line
+    in_file = data["citations"][0]["in_file"]
+    written = (other / "leave.md").read_text(encoding="utf-8")
+    assert "31 days" in written[in_file["start"] : in_file["end"]] and in_file["line"] == 3
     # --sources overrides the remembered folder for one command, and leaves it remembered.
     seeds = qa(
         "ask", "How long do the mines stay active?", "--json", "--sources", "seeds", index=index

@@ -59,7 +59,7 @@ def test_qa_index_skips_a_broken_docx_with_its_reason(folder: Path, tmp_path: Pa
     done = run_qa("index", str(folder), "--quiet", index=tmp_path / "index")
     assert done.returncode == 0, done.stderr
     assert (
-        "qa: warning: skipped broken.docx: broken.docx: not a readable .docx (not a zip archive)"
+        "qa: warning: skipped broken.docx: not a readable .docx (not a zip archive)"
         in done.stderr.splitlines()
     )
     assert "1 added" in done.stdout

@@ -16,6 +16,7 @@ from index.load import (
 )
 from index.view import html_view
 from qa.errors import SourceFileError, SourcesError
+from qa.text import numbered_headings
 
 MB = 2**20
 
@@ -43,6 +44,30 @@ def test_utf16_with_bom_decodes(tmp_path: Path) -> None:
 def test_latin1_falls_back_to_cp1252(tmp_path: Path) -> None:
     path = write(tmp_path, "a.txt", "Café crème, déjà vu.".encode("latin-1"))
     assert read_text(path, MB) == "Café crème, déjà vu."
+
+
+def test_a_stray_byte_in_utf8_garbles_only_itself(tmp_path: Path) -> None:
+    # one Windows-1252 byte ("©") in a UTF-8 file, which has curly quotes enough for a
+    # whole-file fallback to read as replacement characters, or the file as binary
+    text = "“Renée” costs 2€, “Zoë” costs 3€. " * 20
+    path = write(tmp_path, "a.md", text.encode() + "© 2024".encode("cp1252"))
+    assert read_text(path, MB) == text + "© 2024"
+
+
+@pytest.mark.parametrize(
+    ("meta", "encoding"),
+    [
+        ('<meta charset="windows-1251">', "cp1251"),
+        ("<META http-equiv=Content-Type content='text/html; charset=ISO-8859-15'>", "iso8859-15"),
+        ('<meta charset="iso-8859-1">', "cp1252"),  # as browsers read it: € at 0x80
+    ],
+)
+def test_an_html_page_is_read_in_the_charset_it_declares(
+    tmp_path: Path, meta: str, encoding: str
+) -> None:
+    body = "Версия 2.4" if encoding == "cp1251" else "Prix : 5 €, déjà vu"
+    page = f"<html><head>{meta}</head><body><p>{body}</p></body></html>"
+    assert read_text(write(tmp_path, "a.html", page.encode(encoding)), MB) == body
 
 
 @pytest.mark.parametrize(
@@ -129,9 +154,24 @@ def test_docx_text_is_one_line_per_paragraph_and_table_row_in_document_order(
     data = docx_bytes("Northgate transit", "The line opened in 2019.", rows)
     text = read_text(write(tmp_path, "a.docx", data), MB)
     assert text == (
-        "Northgate transit\nThe line opened in 2019.\n"
+        "Northgate transit\n\nThe line opened in 2019.\n"
         "Station\tPlatforms\nHarbour Street\t6\nOld Mill annex\t2\nFigures as of May."
     )
+
+
+def test_docx_headings_are_blocks_of_their_own(tmp_path: Path) -> None:
+    # as in Markdown, so that a section's heading ("Version 3.1") is found over its text
+    document = docx.Document()
+    document.add_paragraph("The cache holds 256 MB.")
+    document.add_heading("Version 3.1 (2 May 2024)", level=2)
+    document.add_paragraph("The cache holds 128 MB.")
+    document.add_paragraph("Notes", style="Title")
+    path = tmp_path / "notes.docx"
+    document.save(str(path))
+    assert read_text(path, MB) == (
+        "The cache holds 256 MB.\n\nVersion 3.1 (2 May 2024)\n\nThe cache holds 128 MB.\n\nNotes"
+    )
+    assert numbered_headings(read_text(path, MB))
 
 
 def test_docx_cells_merged_across_columns_are_read_once(tmp_path: Path) -> None:

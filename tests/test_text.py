@@ -6,6 +6,7 @@ import pytest
 from index.load import read_text
 from index.view import reading_view
 from qa.text import (
+    _SENTENCE_END,
     asks_for_calendar,
     asks_for_count,
     content_terms,
@@ -15,6 +16,7 @@ from qa.text import (
     sentence_spans,
     with_named_word,
     with_whole_name,
+    without_lone_marks,
     writes_a_date,
     written_numbers,
 )
@@ -66,6 +68,45 @@ def test_a_range_of_two_periods_does_not_end_a_sentence() -> None:
     ]
 
 
+def test_a_run_of_marks_ends_a_sentence_from_its_first_mark_only() -> None:
+    # A dot leader of thousands of periods: tried from each period, finding the sentences
+    # took time quadratic in the run (seconds for 16,000); tried from the first, linear.
+    leader = "." * 20_000
+    text = f"Contents{leader}5 Wait?!.. Then go."
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    assert sentences == [f"Contents{leader}5 Wait?!..", "Then go."]
+    assert _SENTENCE_END.match(text, text.index("!")) is None
+
+
+def test_a_list_items_label_begins_its_sentence() -> None:
+    text = "2.9. The cache files are here. Then.\n10. THIS IS AS IS.\nHe was 10. Then left."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "2.9. The cache files are here.",
+        "Then.",
+        "10. THIS IS AS IS.",
+        "He was 10.",
+        "Then left.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("span", "kept"),
+    [
+        ("- /var/spool/pagecache", "/var/spool/pagecache"),
+        ("# Seconds", "Seconds"),
+        ("Default -", "Default"),
+        ("| 5MB |", "5MB"),
+        ("R & D", "R & D"),  # marks inside an answer stay
+        ("&&", "&&"),  # and marks alone answer too
+        ("\\\\, \\'", "\\\\, \\'"),
+    ],
+)
+def test_an_answer_sheds_words_of_marks_alone_at_its_edges(span: str, kept: str) -> None:
+    text = f"Say {span} now"
+    start, end = without_lone_marks(text, (4, 4 + len(span)))
+    assert text[start:end] == kept
+
+
 def test_line_breaks_and_colons_end_sentences() -> None:
     text = "He wrote on social media:\nGotta lock in those $Trillions. Life be dammed!!!"
     assert [text[a:b] for a, b in sentence_spans(text)] == [
@@ -84,6 +125,16 @@ def test_terms_are_stemmed_content_words_and_numbers() -> None:
 
 def test_the_numbers_a_text_writes_include_the_leading_parts_of_a_version() -> None:
     assert written_numbers("Released 4.4.1 on 10,000 machines.") == {"4", "4.4", "4.4.1", "10000"}
+    # a release of two parts is the one a question names with a third of 0
+    written = written_numbers("Version 3.1 (2 January 2024)")
+    assert written == {"3", "3.1", "3.1.0", "2", "1", "2024"}
+    # a day with its month's name writes the month's number, as 2024-01-02 does
+    assert {"1", "5"} <= written_numbers("Out on 2 Jan 2024, patched May 3.")
+    assert "5" not in written_numbers("It may be 3 or more.")
+
+
+def test_numbers_are_compared_without_the_zeros_that_pad_them() -> None:
+    assert numbers("Released on 2024-01-02, build 007, 0 errors") == {"2024", "1", "2", "7", "0"}
 
 
 def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
@@ -104,7 +155,8 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
         "Fixes since v1.9",
         "v1.9.1",
     ]
-    assert found[0][1] == {"2", "2.0", "3", "2021"} and found[2][1] == {"1", "1.9", "1.9.1"}
+    assert found[0][1] == {"2", "2.0", "2.0.0", "3", "2021"}
+    assert found[2][1] == {"1", "1.9", "1.9.1"}
     # As the reading view lays out Markdown and HTML: "## [2.0.1] - 2024-01-02", "<h2>".
     markdown = reading_view(".md", "# Changes\n\n## [2.0.1] - 2024-01-02\n\n- Fixed 3 bugs.\n")
     html = reading_view(".html", "<h1>Changes</h1><h2>Release 3.1</h2><p>Fixed 3 bugs.</p>")

@@ -59,7 +59,9 @@ def md_text(draw: st.DrawFn, wrap: bool) -> tuple[str, list[str]]:
 def markdown_docs(draw: st.DrawFn) -> Doc:
     doc = Doc()
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["heading", "paragraph", "list", "table", "code", "html"]))
+        kind = draw(
+            st.sampled_from(["heading", "paragraph", "list", "table", "code", "html", "break"])
+        )
         if kind == "heading":
             text, seen = draw(md_text(wrap=False))
             block, units = f"{'#' * draw(st.integers(1, 4))} {text}", [" ".join(seen)]
@@ -85,10 +87,14 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
             block = "```\n" + "\n".join(" ".join(line) for line in lines) + "\n```"
             seen = [w for line in lines for w in line]
             units = [" ".join(line) for line in lines]
-        else:
+        elif kind == "html":
             a, b = draw(words), draw(words)
             block = f'<p align="center"><a href="https://x.example/{a}">{a}</a> {b}</p>'
             seen, units = [a, b], []
+        else:  # a line break written as HTML: two lines, however short
+            a, b = draw(words), draw(words)
+            block = f"{a}{draw(st.sampled_from(['<br>', '<br/>', '<BR />']))}{b}"
+            seen, units = [a, b], [a, b]
         doc.source += block + "\n\n"
         doc.seen += seen
         doc.units += units
@@ -102,10 +108,12 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
 def html_docs(draw: st.DrawFn) -> Doc:
     doc = Doc(source="<html><head><title>hidden</title><style>p {}</style></head><body>")
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["h", "p", "ul", "table", "pre", "script"]))
+        kind = draw(st.sampled_from(["h", "p", "ul", "table", "dl", "pre", "script"]))
         a, b, c = draw(words), draw(words), draw(words)
-        if kind == "h":
-            block, seen, units = f"<h2>{a} <em>{b}</em></h2>", [a, b], [f"{a} {b}"]
+        if kind == "h":  # with a permalink, whose mark is no word of the text
+            mark = draw(st.sampled_from(["", "¶", "&para;", "&#182;", " # "]))
+            link = f'<a class="headerlink" href="#{a}">{mark}</a>' if mark else ""
+            block, seen, units = f"<h2>{a} <em>{b}</em>{link}</h2>", [a, b], [f"{a} {b}"]
         elif kind == "p":
             block = (
                 f'<p>{a}\n  <a href="/{b}.html">{b}</a> &amp; <code>{c}</code><img alt="{a}"></p>'
@@ -117,11 +125,16 @@ def html_docs(draw: st.DrawFn) -> Doc:
                 [a, b, c],
                 [f"{a} {b}", c],
             )
-        elif kind == "table":
+        elif kind == "table":  # a cell's paragraphs (as Sphinx writes them) stay in its row
+            p, q = draw(st.sampled_from([("", ""), ("<p>", "</p>"), ("<div><p>", "</p></div>")]))
             block = (
-                f"<table><tr><th>{a}</th><th>{b}</th></tr><tr><td>{c}</td><td>{a}</td></tr></table>"
+                f"<table><tr><th>{a}</th><th>{b}</th></tr>"
+                f"<tr><td>{p}{c}{q}</td><td>{p}{a}{q} {p}{b}{q}</td></tr></table>"
             )
-            seen, units = [a, b, c, a], [f"{a}\t{b}", f"{c}\t{a}"]
+            seen, units = [a, b, c, a, b], [f"{a}\t{b}", f"{c}\t{a} {b}"]
+        elif kind == "dl":  # a term and its definition (Sphinx, Debian's guides): one line
+            block = f"<dl><dt>{a}</dt><dd><p>{b}</p><p>{c}</p></dd></dl>"
+            seen, units = [a, b, c], [f"{a}\t{b} {c}"]
         elif kind == "pre":
             block, seen, units = f"<pre>{a}  {b}\n{c}</pre>", [a, b, c], [f"{a}  {b}", c]
         else:
@@ -172,6 +185,33 @@ def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     assert view.text == "Install\n\nRun pip install x to get it."
     begin, end = view.to_origin(view.text.index("pip"), len(view.text))
     assert source[begin:end] == "pip install x` to\nget **it**."
+
+
+def test_front_matter_fields_and_alert_markers_read_as_their_words() -> None:
+    source = (
+        "---\ntitle: Porting the daemon\ncategory: Concepts\n---\n\n# Porting\n\n"
+        "> [!WARNING]\n> Back up first.\n\n> [!TIP] Use `--dry-run`.\n\n> A [!quote].\n"
+    )
+    view = markdown_view(source)
+    assert view.text.split("\n") == [
+        "title: Porting the daemon",
+        "category: Concepts",
+        "",
+        "Porting",
+        "",
+        "WARNING",
+        "Back up first.",
+        "",
+        "TIP",
+        "Use --dry-run.",
+        "",
+        "A [!quote].",
+    ]
+    for word in ("Concepts", "WARNING", "Back", "TIP"):
+        begin, end = view.to_origin(view.text.index(word), view.text.index(word) + len(word))
+        assert source[begin:end] == word
+    # a rule at the top, then text that is no YAML, is Markdown
+    assert markdown_view("---\nSome *text*.\n\n---\n").text == "Some text."
 
 
 # -- plain text ------------------------------------------------------------------------------
@@ -237,6 +277,40 @@ def test_lines_of_fields_are_units_even_when_they_fill_the_width() -> None:
     )
 
 
+CLAUSES = """\
+  1. Nightly backups of every production database are kept for thirty
+days, after which the oldest snapshot is deleted by the pruning job.
+  ii. Weekly full backups are copied to the offsite vault run by Iron
+Mountain and are kept for one year before they are destroyed, each one.
+  The restores of a database are requested through the service desk.
+A restore of a production database needs a sign-off by the data owner.
+iii. Nothing else is kept: the logs of the jobs are deleted every week
+after they have been read.
+-q
+       Quiet: do not print what was restored, nor the names of its files.
+-v
+"""
+
+
+def test_a_first_line_set_in_goes_on_at_the_left_margin() -> None:
+    assert plain_view(CLAUSES).text.split("\n") == [
+        "1. Nightly backups of every production database are kept for thirty days, after "
+        "which the oldest snapshot is deleted by the pruning job.",
+        "ii. Weekly full backups are copied to the offsite vault run by Iron Mountain and are "
+        "kept for one year before they are destroyed, each one.",
+        # a sentence that ends the first line: the next line at the margin begins a unit
+        "The restores of a database are requested through the service desk.",
+        "A restore of a production database needs a sign-off by the data owner.",
+        # a label is a unit's beginning, and the lines after the second keep its column
+        "iii. Nothing else is kept: the logs of the jobs are deleted every week after they "
+        "have been read.",
+        # a man page's option at the margin under a full line set in: a unit of its own
+        "-q",
+        "Quiet: do not print what was restored, nor the names of its files.",
+        "-v",
+    ]
+
+
 def test_plain_text_with_long_lines_is_read_as_written() -> None:
     text = ("A line longer than any wrapping width, " * 4 + "\n") * 3 + "Short closing line.\n"
     assert plain_view(text).text == text.rstrip("\n").replace(" \n", "\n")
@@ -261,6 +335,10 @@ def test_a_word_broken_at_a_hyphen_over_two_lines_is_read_whole() -> None:
     assert "- " not in view.text and "manip-" not in view.text
     # spaces left at a line's end do not come between the halves; a dash is not a word
     assert "manipulation" in plain_view(HYPHENATED.replace("manip-\n", "manip-  \n")).text
+    # Unicode's hyphen, as man pages in UTF-8 set it, breaks a word the same way
+    unicode_hyphens = plain_view(HYPHENATED.replace("-\n", "\u2010\n")).text
+    for word in ("manipulation", "well\u2010known in", "--jobserver\u2010auth"):
+        assert word in unicode_hyphens
     dashed = plain_view(HYPHENATED.replace("the manip-\nulation", "the -\nmanipulation")).text
     assert "the - manipulation" in dashed
     start = view.text.index("manipulation")

@@ -91,6 +91,7 @@ CASES = {
     "Use --prefix=/usr/local or --nice=-5 on.": ("/usr/local", ["usr/local", "local", "5"]),
     "Set 'key'='value' now.": ("key", ["key'", "'key'="]),
     "See https://x.org/?id=42&lang=en now.": ("https://x.org/?id=42&lang=en", ["42", "en"]),
+    "2.9. The cache\n(b) Its size is 10.": ("2.9. The cache", ["2.9", "(b)", "b"]),
 }
 
 

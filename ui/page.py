@@ -165,7 +165,7 @@ class Page:
             report = self.assistant.reindex(progress=True)
         except QAError as exc:
             return self.sources_view(str(exc), ok=False)
-        skipped = "".join(f" Skipped {s.path}: {s.reason}." for s in report.skipped)
+        skipped = "".join(f" Skipped {s}." for s in report.skipped)
         return self.sources_view(f"Re-indexed: {report.summary()}.{skipped}", ok=not skipped)
 
     def remove(self, source: str | None) -> tuple[Any, ...]:
