@@ -10,6 +10,7 @@ import codecs
 import hashlib
 import io
 import logging
+import os
 import re
 import time
 import zipfile
@@ -93,13 +94,12 @@ class SkippedFile:
 def unread_kinds(root: Path) -> Counter[str]:
     """How many files under ``root`` are of a kind no reader here reads, by suffix ("" for
     none), hidden folders left out: what a user should learn is not indexed."""
-    return Counter(
-        path.suffix.lower()
-        for path in root.rglob("*")
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        and path.is_file()
-    )
+    kinds: Counter[str] = Counter()
+    for _, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        suffixes = (Path(name).suffix.lower() for name in files if not name.startswith("."))
+        kinds.update(s for s in suffixes if s not in SUPPORTED_SUFFIXES)
+    return kinds
 
 
 def find_sources(root: Path) -> list[Path]:
@@ -299,7 +299,9 @@ def _decode(name: str, data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     declared = _declared_charset(data) if Path(name).suffix.lower() in HTML_SUFFIXES else None
-    text = data.decode(declared or "utf-8-sig", errors="replace" if declared else _BYTE_AS_CP1252)
+    text = data.decode(declared, errors="replace") if declared else ""
+    if not text:
+        text = data.decode("utf-8-sig", errors=_BYTE_AS_CP1252)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > len(text) // 100 or text.count("\ufffd") > len(text) // 100:
         raise SourceFileError(f"{name}: looks binary, not text")
@@ -325,14 +327,22 @@ def _declared_charset(data: bytes) -> str | None:
     if found is None:
         return None
     try:
-        name = codecs.lookup(found.group(1).decode("ascii")).name
+        codec = codecs.lookup(found.group(1).decode("ascii"))
     except LookupError:
         return None
-    # As browsers read them: Latin-1 and ASCII as Windows-1252; UTF-8 as the other files.
-    return None if name.startswith("utf-8") else _AS_WINDOWS_1252.get(name, name)
+    # As browsers read them: Latin-1 and ASCII as Windows-1252. UTF-8 (and UTF-16 or -32,
+    # which a page that declares it in ASCII bytes is not) as the other files.
+    name = _AS_WINDOWS_1252.get(codec.name, codec.name)
+    return name if name.startswith(_CHARSETS) else None
 
 
 _AS_WINDOWS_1252 = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+#: The families of a web page's charsets Python reads: single-byte and East Asian ones, not
+#: a codec of bytes to bytes ("hex", "zlib") nor of text to text ("rot13").
+_CHARSETS = (
+    "cp", "iso8859", "koi8", "mac-", "mac_", "latin", "tis", "big5", "gb", "hz",
+    "euc", "shift_jis", "iso2022", "johab", "kz1048", "ptcp",
+)  # fmt: skip
 
 
 def _pdf_text(name: str, data: bytes) -> str:
@@ -439,9 +449,10 @@ def _docx_lines(container: _Blocks) -> Iterator[str]:
 
 def _is_heading(paragraph: Paragraph) -> bool:
     """Whether Word styles the paragraph as a title or a heading, or as a style built on one."""
-    style = paragraph.style
-    while style is not None:
+    style, seen = paragraph.style, set()
+    while style is not None and style.style_id not in seen:  # a damaged file's styles loop
         if style.name and style.name.lower().startswith(("heading", "title", "subtitle")):
             return True
+        seen.add(style.style_id)
         style = style.base_style
     return False

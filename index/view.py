@@ -32,6 +32,7 @@ LABEL = re.compile(
     r"|(?=[IVXLC]{2})C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))[.)]"
 )
 _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
+_ROMAN_WORD = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]")
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}")  # a line drawn under or between: decoration
 #: A field's key, capitalised, of one to three words: "Upstream: http://…", "Bug reports:".
 _FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
@@ -179,8 +180,11 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     lengths; wrapping tools break lines short of their limit by up to a word), and the two
     are not both fields ("Debian: <url>" over "Upstream: <url>"), however long the first.
     It begins where the unit's text does, or, as the unit's second line, at the file's
-    left margin, under a first line set in ("  1. Backups are kept for thirty" over "days,
-    …"); an outdent after that is a new unit (a man page's next option).
+    left margin, under a first line set in by at most 4 columns that runs on, when that
+    line has a label ("  1. Backups are kept for thirty" over "days, …") or this one
+    begins in lower case; an outdent after that is a new unit (a man page's next option).
+    A roman numeral of two letters or more is a label only after a line that ends a
+    sentence: "CI." is a word wrapped onto a line.
     A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
@@ -196,6 +200,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     previous_at = 0  # where its words begin, past a bullet or a label
     column = 0  # where the open unit's text begins
     one_line = False  # whether the open unit is a single line so far
+    near = labelled = False  # the open unit's first line: set in by at most 4; labelled
     margin = min((len(line) - len(line.lstrip()) for _, line in lines if line.strip()), default=0)
     for at, line in lines:
         body = line.strip()
@@ -210,6 +215,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         indent = len(line) - len(line.lstrip())
         bullet = _BULLET.match(line, indent)
         label = bullet or _LABEL.match(line, indent)
+        if label and previous and _runs_on(previous) and _ROMAN_WORD.match(line, indent):
+            label = None
         words_at = label.end() if label else indent  # past a bullet or a label
         first_word = body.split(None, 1)[0]
         joins = (
@@ -220,7 +227,13 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             and (
                 laid_out  # a PDF's text keeps no indents
                 or indent == column
-                or (one_line and indent == margin < column and _runs_on(previous))
+                or (
+                    one_line
+                    and indent == margin < column
+                    and near
+                    and (labelled or body[0].islower())
+                    and _runs_on(previous)
+                )
             )
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )
@@ -235,6 +248,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         else:
             out.brk(LINE)
             column, one_line = words_at, True
+            near, labelled = indent - margin <= 4, label is not None
         begin = bullet.end() if bullet else indent
         out.words(line[begin:], at + begin)
         previous, previous_at = line, words_at
@@ -276,8 +290,8 @@ def _typeset_break(line: str, first_word: str, compounds: set[str]) -> bool:
 
 
 #: YAML front matter (Jekyll, Hugo, MkDocs): fenced by "---" lines at the file's top.
-_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:.*\r?\n)*?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)")
-_YAML_LINE = re.compile(r"\s*$|---|\.\.\.|\s*#|\s*- |\s*[\w.\- ]+:(?:\s|$)|\s+\S")
+_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:[^\r\n]*\r?\n)*?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)")
+_YAML_LINE = re.compile(r"\s*$|---|\.\.\.|\s*#|\s*- |\s*[\w.\-][\w.\- ]*:(?:\s|$)|\s+\S")
 #: A GitHub alert's marker, first in a block quote: "> [!NOTE]".
 _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 
@@ -322,7 +336,7 @@ def markdown_view(origin: str) -> ReadingView:
         elif token.type in ("paragraph_open", "heading_open", "paragraph_close", "heading_close"):
             out.brk(LINE if inside else BLOCK)
         elif token.type == "inline" and begin is not None:
-            _inline(out, token.children or [], begin)
+            _inline(out, token.children or [], begin, in_table="table_open" in inside)
         elif token.type in ("fence", "code_block") and begin is not None:
             out.brk(LINE if inside else BLOCK)
             cursor = begin
@@ -357,8 +371,9 @@ def _alert_title(out: _Builder, token: Any, begin: int) -> int:
     return at + alert.end()
 
 
-def _inline(out: _Builder, children: list[Any], cursor: int) -> None:
-    """An inline run's text, each piece found in the file at or after ``cursor``."""
+def _inline(out: _Builder, children: list[Any], cursor: int, in_table: bool = False) -> None:
+    """An inline run's text, each piece found in the file at or after ``cursor``; in a
+    table's cell, a line break written as HTML is a space, as the cell is one unit."""
     origin = out.origin
     for child in children:
         kind = child.type
@@ -378,7 +393,9 @@ def _inline(out: _Builder, children: list[Any], cursor: int) -> None:
             if found >= 0:
                 cursor = found + len(child.content)
                 tag = _TAG_NAME.match(child.content)
-                if tag and tag.group(1).lower() in _HtmlReader.BREAKS:  # "a<br>b": two lines
+                if tag and tag.group(1).lower() in _HtmlReader.BREAKS and in_table:
+                    out.space(found)
+                elif tag and tag.group(1).lower() in _HtmlReader.BREAKS:  # "a<br>b": two lines
                     out.brk(LINE)
         elif kind == "text_special":
             found = origin.find(child.markup, cursor)
@@ -437,7 +454,9 @@ class _HtmlReader(HTMLParser):
     """Text into the view, and a unit's end at every block, line or cell. Inside a table's
     cell or a definition, a block or a line is a space: a row reads as one unit, as a
     Markdown table's does, and a term with its definition ("adm", then what group adm is).
-    A link whose text writes no letter nor digit ("¶", "#", "↩") is a page's furniture."""
+    A cell or a definition ends where the next begins, or its row, term or table does:
+    HTML lets a page leave out ``</td>`` and ``</dd>``. A link whose text is only a
+    permalink's mark ("¶", "#", "↩") is a page's furniture."""
 
     _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg"})
     _BLOCKS = frozenset(
@@ -450,6 +469,7 @@ class _HtmlReader(HTMLParser):
     _LINES = frozenset({"li", "tr", "br", "dt", "caption", "option"})
     _CELLS = frozenset({"td", "th", "dd"})  # a definition reads on its term's line
     BREAKS = _BLOCKS | _LINES
+    _PERMALINK = frozenset("¶§#↩↑⚓🔗")
 
     def __init__(self, out: _Builder, text: str, base: int) -> None:
         super().__init__(convert_charrefs=False)
@@ -457,10 +477,10 @@ class _HtmlReader(HTMLParser):
         self.line_at = _line_starts(text)
         self.skipping = 0
         self.pre = 0
-        self.cells = 0  # table cells open
+        self.frames: list[bool] = []  # per table or definition list open: a cell open in it
         self.links = 0  # links open
-        self.held: list[Callable[[], None]] = []  # a link's text, until it writes a word
-        self.says = False  # whether the link's text held writes a letter or a digit
+        self.held: list[Callable[[], None]] = []  # a link's text, until it is known
+        self.marks_only = True  # whether the link's text held is permalink marks alone
 
     def _at(self) -> int:
         line, column = self.getpos()
@@ -469,7 +489,7 @@ class _HtmlReader(HTMLParser):
     def _boundary(self, tag: str) -> None:
         if tag in self.BREAKS or tag in self._CELLS:
             self._release()
-        if self.cells and tag in self.BREAKS:
+        if any(self.frames) and tag in self.BREAKS:
             self.out.space(self._at())
         elif tag in self._BLOCKS:
             self.out.brk(BLOCK)
@@ -482,15 +502,23 @@ class _HtmlReader(HTMLParser):
         if tag in self._SKIP:
             self.skipping += 1
         self.pre += tag == "pre"
+        if tag in ("tr", "dt") and self.frames:
+            self.frames[-1] = False  # the cell before, left open, ends
         self._boundary(tag)
-        self.cells += tag in self._CELLS
+        if tag in ("table", "dl"):
+            self.frames.append(False)
+        elif tag in self._CELLS and self.frames:
+            self.frames[-1] = True
         self.links += tag == "a"
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
             self.skipping = max(0, self.skipping - 1)
         self.pre = max(0, self.pre - (tag == "pre"))
-        self.cells = max(0, self.cells - (tag in self._CELLS))
+        if tag in ("table", "dl") and self.frames:
+            self.frames.pop()
+        elif tag in (*self._CELLS, "tr") and self.frames:
+            self.frames[-1] = False
         self.links = max(0, self.links - (tag == "a"))
         if tag == "a":
             self._release()
@@ -498,27 +526,27 @@ class _HtmlReader(HTMLParser):
             self._boundary(tag)
 
     def _write(self, text: str, write: Callable[[], None]) -> None:
-        """Write now, or, inside a link, once the link is known to write a word."""
+        """Write now, or, inside a link, once the link is known to be more than a mark."""
         if not self.links:
             write()
             return
         self.held.append(write)
-        self.says = self.says or any(map(str.isalnum, text))
+        self.marks_only = self.marks_only and all(c.isspace() or c in self._PERMALINK for c in text)
 
     def _release(self) -> None:
-        """Write the link's text held so far, if it writes a word; else drop it."""
-        if self.says:
+        """Write the link's text held so far, unless it is permalink marks alone."""
+        if not self.marks_only:
             for write in self.held:
                 write()
-        self.held, self.says = [], False
+        self.held, self.marks_only = [], True
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            at = self._at()
-            self._write(data, lambda: self._data(data, at))
+            at, pre = self._at(), self.pre
+            self._write(data, lambda: self._data(data, at, pre))
 
-    def _data(self, data: str, at: int) -> None:
-        if not self.pre:
+    def _data(self, data: str, at: int, pre: int) -> None:
+        if not pre:
             self.out.words(data, at)
             return
         for offset, line in _lines(data):

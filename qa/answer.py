@@ -17,6 +17,7 @@ confident of a different one there (``differ``).
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,12 +72,16 @@ def around(text: str, answer: Span, sentence: Span, limit: int) -> Span:
     right = min(stop, end + room - (start - left))
     left = max(begin, right - max(limit, end - start))
     if left > begin:  # from the first whole word
-        space = text.find(" ", left, start)
-        left = space + 1 if space >= 0 else start
+        space = _SPACE.search(text, left, start)
+        left = space.end() if space else start
     if right < stop:  # to the last whole word
-        space = text.rfind(" ", end, right)
-        right = space if space >= 0 else end
-    return strip_span(text, left, right)
+        spaces = [m.start() for m in _SPACE.finditer(text, end, right)]
+        right = spaces[-1] if spaces else end
+    left, right = strip_span(text, left, right)
+    return min(left, start), max(right, end)
+
+
+_SPACE = re.compile(r"\s")
 
 
 def unwritten(numbers: Sequence[str]) -> str:
@@ -234,17 +239,22 @@ class ReaderAnswerer:
         return [self._place(passages[r.passage], above[r.passage], r, terms) for r in readings]
 
     def _section_named(self, passage: Passage, named: set[str]) -> Passage:
-        """The part of ``passage`` under the first heading in it that writes all the
-        ``named`` numbers, up to the next heading; else the passage as it is."""
-        headings = self._headings(passage.source)
+        """The part of ``passage`` under the first heading in it that writes the ``named``
+        numbers, up to the next heading; else the passage as it is. A heading that writes
+        them as they are ("4.3") comes before one of a release they begin ("4.3.1")."""
+        headings, text = self._headings(passage.source), self._texts[passage.source]
         first = self._headings_before(passage.source, passage.start - 1)
         inside = [h for h in headings[first:] if h[0][0] < passage.end]
-        for i, (span, written) in enumerate(inside):
-            if named <= written:
-                end = inside[i + 1][0][0] if i + 1 < len(inside) else passage.end
-                text = self._texts[passage.source]
-                start, end = strip_span(text, span[0], min(end, passage.end))
-                return Passage(passage.source, start, end, text[start:end], passage.score)
+        exact = [
+            i
+            for i, (span, _) in enumerate(inside)
+            if named <= numbers(self._quote(passage.source, span))
+        ]
+        begun = [i for i, (_, written) in enumerate(inside) if named <= written]
+        for i in (exact or begun)[:1]:
+            end = inside[i + 1][0][0] if i + 1 < len(inside) else passage.end
+            start, end = strip_span(text, inside[i][0][0], min(end, passage.end))
+            return Passage(passage.source, start, end, text[start:end], passage.score)
         return passage
 
     def _headings_before(self, source: str, at: int) -> int:

@@ -83,9 +83,9 @@ _WHITESPACE_WORD = re.compile(r"\S+")
 
 
 def without_lone_marks(text: str, span: Span) -> Span:
-    """``span`` past the words of marks alone at its edges ("- /var/spool" is "/var/spool",
-    "# Seconds" is "Seconds"), when a word of it writes a letter or a digit: marks alone
-    answer too ("&&", "\\, \\'")."""
+    """``span`` past the words at its edges that are a list's, a table's or a comment's
+    marks alone ("- /var/spool" is "/var/spool", "# Seconds" is "Seconds"), when it has
+    other words: marks alone answer too ("&&", "--")."""
     words = [m.span() for m in _WHITESPACE_WORD.finditer(text, *span)]
     if not any(_writes_a_word(text, word) for word in words):
         return span
@@ -97,7 +97,13 @@ def without_lone_marks(text: str, span: Span) -> Span:
 
 
 def _writes_a_word(text: str, span: Span) -> bool:
-    return any(c.isalnum() for c in text[span[0] : span[1]])
+    """Whether a word is more than a list's, a table's or a comment's mark ("-", "|", "#")."""
+    return any(c not in _EDGE_MARKS for c in text[span[0] : span[1]])
+
+
+#: Marks of lists, tables, comments and separators: never an answer's first or last word
+#: when it has others. A sign of what follows it ("≥ 3.8", "$ 5", "~ 2 hours") stays.
+_EDGE_MARKS = frozenset("-–—*•·#|=:")
 
 
 def strip_span(text: str, start: int, end: int) -> Span:
@@ -118,7 +124,7 @@ def normalize_token(token: str) -> str:
     low = token.lower()
     if low[:1].isdigit() or low[:1] in "$£€":
         number = low.replace(",", "").strip("$£€%")
-        return number.lstrip("0") or "0" if number.isdigit() else number  # "01" of 2024-01-02
+        return low.lstrip("0") or "0" if low.isdigit() else number  # "007" is 7
     low = re.sub(r"[’']s$", "", low).replace("’", "'")
     return low
 
@@ -145,8 +151,13 @@ def content_words(text: str) -> list[tuple[str, str]]:
 
 
 def number_tokens(text: str) -> list[str]:
-    """Numbers written with digits, as written (``$10,000``)."""
+    """Numbers written with digits, as written (``$10,000``); of a date written the ISO
+    way, its year: a text may write 2024-01-02 as "2 January 2024"."""
+    text = _ISO_DATE.sub(r"\1", text)
     return [t for t in tokens(text) if t.lstrip("$£€")[:1].isdigit()]
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-\d\d-\d\d\b")
 
 
 def numbers(text: str) -> set[str]:
@@ -164,9 +175,6 @@ def written_numbers(text: str) -> set[str]:
         written.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
         if len(parts) == 2:
             written.add(f"{number}.0")
-    for day in _DAY.finditer(text):  # "2 January 2024" writes the 1 of "2024-01-02"
-        if month := _MONTH_NAME.search(day.group()):
-            written.add(str(_MONTH_NUMBERS.index(month.group().lower()[:3]) + 1))
     return written
 
 
@@ -259,9 +267,6 @@ def writes_a_date(answer: str, word: str) -> bool:
     date, or names what was asked ("the following year", "Christmas Day")."""
     return bool(_CALENDAR.search(answer)) or word in answer.lower()
 
-
-_MONTH_NAME = re.compile(_MONTHS, re.I)
-_MONTH_NUMBERS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
 #: A question for a count or an amount.
 _ASKS_COUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.I)

@@ -320,6 +320,15 @@ def test_a_passage_over_two_releases_is_read_as_the_one_the_question_names(
     draft = reader.answer("When was version 2.1.0 released?", whole)
     assert draft.text == "2023-05-21" and draft.citations[0].start >= text.index("2.1.0")
     assert reader.answer("When was version 2.1.1 released?", whole).text == "2023-06-22"
+    # a heading that writes the release as named comes before one of a release it begins
+    (tmp_path / "notes" / "CHANGES.md").write_text(
+        "## 4.3.1 (2 February 2020)\n\nFixed a typo.\n\n## 4.3 (19 January 2020)\n\nAdded export.\n"
+    )
+    assistant.reindex()
+    text = assistant.source_text(source)
+    whole = [Passage(source, 0, len(text), text)]
+    reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    assert reader.answer("When was version 4.3 released?", whole).text == "19 January 2020"
 
 
 @pytest.mark.parametrize(

@@ -108,15 +108,16 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
 def html_docs(draw: st.DrawFn) -> Doc:
     doc = Doc(source="<html><head><title>hidden</title><style>p {}</style></head><body>")
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["h", "p", "ul", "table", "dl", "pre", "script"]))
+        kind = draw(st.sampled_from(["h", "p", "ul", "table", "bare table", "dl", "pre", "script"]))
         a, b, c = draw(words), draw(words), draw(words)
         if kind == "h":  # with a permalink, whose mark is no word of the text
             mark = draw(st.sampled_from(["", "¶", "&para;", "&#182;", " # "]))
             link = f'<a class="headerlink" href="#{a}">{mark}</a>' if mark else ""
             block, seen, units = f"<h2>{a} <em>{b}</em>{link}</h2>", [a, b], [f"{a} {b}"]
         elif kind == "p":
-            block = (
-                f'<p>{a}\n  <a href="/{b}.html">{b}</a> &amp; <code>{c}</code><img alt="{a}"></p>'
+            block = (  # an operator linked to its page is text; a permalink's mark is not
+                f'<p>{a}\n  <a href="/{b}.html">{b}</a> <a href="/and">&amp;</a> <code>{c}</code>'
+                f'<img alt="{a}"><a class="headerlink" href="#{a}">&#182;</a></p>'
             )
             seen, units = [a, b, "&", c], []
         elif kind == "ul":
@@ -132,6 +133,9 @@ def html_docs(draw: st.DrawFn) -> Doc:
                 f"<tr><td>{p}{c}{q}</td><td>{p}{a}{q} {p}{b}{q}</td></tr></table>"
             )
             seen, units = [a, b, c, a, b], [f"{a}\t{b}", f"{c}\t{a} {b}"]
+        elif kind == "bare table":  # the end tags HTML lets a page leave out, left out
+            block = f"<table><tr><td>{a}<td><p>{b}<tr><td>{c}</table><dl><dt>{a}<dd>{b}</dl>"
+            seen, units = [a, b, c, a, b], [f"{a}\t{b}", c, f"{a}\t{b}"]
         elif kind == "dl":  # a term and its definition (Sphinx, Debian's guides): one line
             block = f"<dl><dt>{a}</dt><dd><p>{b}</p><p>{c}</p></dd></dl>"
             seen, units = [a, b, c], [f"{a}\t{b} {c}"]
@@ -185,6 +189,14 @@ def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     assert view.text == "Install\n\nRun pip install x to get it."
     begin, end = view.to_origin(view.text.index("pip"), len(view.text))
     assert source[begin:end] == "pip install x` to\nget **it**."
+
+
+def test_a_line_break_written_as_html_keeps_a_table_row_one_unit() -> None:
+    source = "| Platform | Needs |\n|---|---|\n| Linux | glibc 2.28<br>kernel 4.19 |\n"
+    assert markdown_view(source).text.split("\n") == [
+        "Platform\tNeeds",
+        "Linux\tglibc 2.28 kernel 4.19",
+    ]
 
 
 def test_front_matter_fields_and_alert_markers_read_as_their_words() -> None:
@@ -309,6 +321,15 @@ def test_a_first_line_set_in_goes_on_at_the_left_margin() -> None:
         "Quiet: do not print what was restored, nor the names of its files.",
         "-v",
     ]
+    # code set in, then a sentence at the margin that begins in upper case: two units
+    code = "    result = compute_totals(alpha, beta, gamma, delta, epsilon, zeta, eta)\n"
+    prose = "The function above returns the totals of all the values passed to it now.\n"
+    assert plain_view(code + prose).text.split("\n") == [code.strip(), prose.strip()]
+    # "CI." wrapped onto a line is a word, not a roman numeral's label
+    wrapped = "Failures of every job that runs on a push are reported by the hosted\nCI. They"
+    assert plain_view(wrapped + " go to the authors of the commits that caused them.\n").text == (
+        wrapped.replace("\n", " ") + " go to the authors of the commits that caused them."
+    )
 
 
 def test_plain_text_with_long_lines_is_read_as_written() -> None:
