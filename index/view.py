@@ -188,10 +188,13 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
-    read whole (:func:`_typeset_break`).
+    read whole (:func:`_typeset_break`), as is a name a page broke at its underscore.
+    Indents and widths count columns, a tab to the
+    next multiple of 8, as a terminal shows them (``col -b`` writes a man page so).
     """
     lines = list(_lines(origin))
-    lengths = sorted(len(line.rstrip()) for _, line in lines if line.strip())
+    shapes = [line.expandtabs() for _, line in lines]
+    lengths = sorted(len(shape.rstrip()) for shape in shapes if shape.strip())
     width = lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
     wrapped = width >= 40 and (laid_out or width <= 100)
     compounds: set[str] | None = None  # hyphenated words the file writes on one line
@@ -201,8 +204,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     column = 0  # where the open unit's text begins
     one_line = False  # whether the open unit is a single line so far
     near = labelled = False  # the open unit's first line: set in by at most 4; labelled
-    margin = min((len(line) - len(line.lstrip()) for _, line in lines if line.strip()), default=0)
-    for at, line in lines:
+    margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
+    for (at, line), shape in zip(lines, shapes, strict=True):
         body = line.strip()
         if not body:
             out.brk(BLOCK)
@@ -212,10 +215,10 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             out.brk(LINE)
             previous = None
             continue
-        indent = len(line) - len(line.lstrip())
-        bullet = _BULLET.match(line, indent)
-        label = bullet or _LABEL.match(line, indent)
-        if label and previous and _runs_on(previous) and _ROMAN_WORD.match(line, indent):
+        indent = len(shape) - len(shape.lstrip())
+        bullet = _BULLET.match(shape, indent)
+        label = bullet or _LABEL.match(shape, indent)
+        if label and previous and _runs_on(previous) and _ROMAN_WORD.match(shape, indent):
             label = None
         words_at = label.end() if label else indent  # past a bullet or a label
         first_word = body.split(None, 1)[0]
@@ -223,7 +226,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             wrapped
             and previous is not None
             and label is None
-            and not (_FIELD.match(line, words_at) and _FIELD.match(previous, previous_at))
+            and not (_FIELD.match(shape, words_at) and _FIELD.match(previous, previous_at))
             and (
                 laid_out  # a PDF's text keeps no indents
                 or indent == column
@@ -241,6 +244,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             if compounds is None:
                 compounds = {_one_hyphen(w) for w in _COMPOUND.findall(origin)}
             out.glue(drop_hyphen=_typeset_break(previous.rstrip(), first_word, compounds))
+        elif joins and laid_out and previous and _NAME_BREAK.search(previous + first_word[0]):
+            out.glue(drop_hyphen=False)  # a page broke a name at its "_": "ASN1_" + "MAX_…"
         elif joins:
             out.space(at - 1)
         if joins:
@@ -249,9 +254,11 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             out.brk(LINE)
             column, one_line = words_at, True
             near, labelled = indent - margin <= 4, label is not None
-        begin = bullet.end() if bullet else indent
+        lead = len(line) - len(line.lstrip())
+        marker = _BULLET.match(line, lead) if bullet else None
+        begin = marker.end() if marker else lead
         out.words(line[begin:], at + begin)
-        previous, previous_at = line, words_at
+        previous, previous_at = shape, words_at
     return out.build()
 
 
@@ -265,7 +272,8 @@ def _runs_on(line: str) -> bool:
 _HYPHENS = ("-", "\u2010")
 _COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
 _HYPHEN_BREAK = re.compile(r"[^\s\-\u2010][-\u2010]\s*$")  # a word broken at its hyphen, not a dash
-_SPLIT_LETTERS = re.compile(r"(?:^|\s)([^\W\d_]+)[-\u2010]$")
+_NAME_BREAK = re.compile(r"[^\W_]_\s*[^\W_]$")  # a line's last two marks, and the next's first
+_SPLIT_LETTERS = re.compile(r"(?:^|[\s\"“‘'(\[])([^\W\d_]+)[-\u2010]$")
 
 
 def _one_hyphen(word: str) -> str:

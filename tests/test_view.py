@@ -332,6 +332,34 @@ def test_a_first_line_set_in_goes_on_at_the_left_margin() -> None:
     )
 
 
+def test_indents_count_a_tab_as_a_terminal_shows_it() -> None:
+    # a man page as `col -b` writes it: the term set in by spaces, its text by a tab
+    page = (
+        "       for ( [expression1] ; [expression2] ; [expression3] ) statement\n"
+        "\t      The for statement controls the repeated execution of the statement.\n"
+        "\t      Expression1 is evaluated before the loop begins, and only once.\n"
+    )
+    view = plain_view(page)
+    assert view.text == plain_view(page.expandtabs()).text
+    assert (
+        view.text.split("\n")[0]
+        == "for ( [expression1] ; [expression2] ; [expression3] ) statement"
+    )
+    start = view.text.index("The for")
+    assert page[slice(*view.to_origin(start, start + 7))] == "The for"
+
+
+def test_a_name_a_page_broke_at_its_underscore_is_read_whole() -> None:
+    text = (
+        "The buffer must have enough room for the output, and it must be freed by the caller.\n"
+        "The maximum length this function will encode is given by the constant ASN1_\n"
+        "MAX_LENGTH_SIZE of the header file that the library installs, or by __init__\n"
+        "which is a method of the class.\n"
+    )
+    view = plain_view(text, laid_out=True)
+    assert "ASN1_MAX_LENGTH_SIZE of" in view.text and "__init__ which" in view.text
+
+
 def test_plain_text_with_long_lines_is_read_as_written() -> None:
     text = ("A line longer than any wrapping width, " * 4 + "\n") * 3 + "Short closing line.\n"
     assert plain_view(text).text == text.rstrip("\n").replace(" \n", "\n")
@@ -360,6 +388,11 @@ def test_a_word_broken_at_a_hyphen_over_two_lines_is_read_whole() -> None:
     unicode_hyphens = plain_view(HYPHENATED.replace("-\n", "\u2010\n")).text
     for word in ("manipulation", "well\u2010known in", "--jobserver\u2010auth"):
         assert word in unicode_hyphens
+    # so does a word broken after the quote or the bracket it opens with
+    quoted = plain_view(
+        HYPHENATED.replace("the manip-", '"the manip-').replace("ulation", 'ulation"')
+    )
+    assert '"the manipulation"' in quoted.text
     dashed = plain_view(HYPHENATED.replace("the manip-\nulation", "the -\nmanipulation")).text
     assert "the - manipulation" in dashed
     start = view.text.index("manipulation")
