@@ -299,9 +299,7 @@ def _decode(name: str, data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     declared = _declared_charset(data) if Path(name).suffix.lower() in HTML_SUFFIXES else None
-    text = data.decode(declared, errors="replace") if declared else ""
-    if not text:
-        text = data.decode("utf-8-sig", errors=_BYTE_AS_CP1252)
+    text = data.decode(declared or "utf-8-sig", errors="replace" if declared else _BYTE_AS_CP1252)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > len(text) // 100 or text.count("\ufffd") > len(text) // 100:
         raise SourceFileError(f"{name}: looks binary, not text")

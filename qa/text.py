@@ -122,9 +122,10 @@ def tokens(text: str) -> list[str]:
 
 def normalize_token(token: str) -> str:
     low = token.lower()
+    if low.isdigit():
+        return low.lstrip("0") or "0"  # "007" is 7
     if low[:1].isdigit() or low[:1] in "$£€":
-        number = low.replace(",", "").strip("$£€%")
-        return low.lstrip("0") or "0" if low.isdigit() else number  # "007" is 7
+        return low.replace(",", "").strip("$£€%")
     low = re.sub(r"[’']s$", "", low).replace("’", "'")
     return low
 
