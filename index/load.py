@@ -13,21 +13,15 @@ import logging
 import os
 import re
 import time
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from index.errors import SourceFileError, SourcesError
 from index.view import FileSpan, ReadingView, reading_view
-
-if TYPE_CHECKING:
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+from index.word import docx_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -273,7 +267,7 @@ def read_view(path: Path, max_bytes: int) -> ReadingView:
     if suffix == ".pdf":
         text = _pdf_text(path.name, data)
     elif suffix == ".docx":
-        text = _docx_text(path.name, data)
+        text = docx_text(path.name, data)
     else:
         text = _decode(path.name, data)
     view = reading_view(suffix, text)
@@ -391,66 +385,3 @@ def pages_text(pages: list[str]) -> str:
             lines = lines[:-1]
         kept.extend(lines)
     return "\n".join(kept)
-
-
-def _docx_text(name: str, data: bytes) -> str:
-    """The body of a Word file: each paragraph one line, each heading a block of one line,
-    each table row one line with its cells separated by tabs, in document order."""
-    from docx import Document
-    from docx.opc.exceptions import OpcError
-    from lxml.etree import LxmlError
-
-    try:
-        lines = _docx_lines(Document(io.BytesIO(data)))
-        return "\n".join(line for line in lines if line.strip()).strip("\n")
-    except zipfile.BadZipFile:
-        raise SourceFileError(f"{name}: not a readable .docx (not a zip archive)") from None
-    # A damaged package fails wherever python-docx first trips on it: a missing part, bad
-    # XML, a part of the wrong kind, a corrupt member.
-    except (
-        KeyError,
-        ValueError,
-        AttributeError,
-        SyntaxError,
-        LxmlError,
-        OpcError,
-        zlib.error,
-        EOFError,
-    ) as exc:
-        reason = " ".join(str(exc).strip('"').split()) or type(exc).__name__
-        raise SourceFileError(f"{name}: not a readable .docx ({reason})") from None
-
-
-class _Blocks(Protocol):
-    """A document body or a table cell: paragraphs and tables in document order."""
-
-    def iter_inner_content(self) -> Iterator[Paragraph | Table]: ...
-
-
-def _docx_lines(container: _Blocks) -> Iterator[str]:
-    """One line per paragraph and per table row. A cell's own paragraphs (and any table inside
-    it) are joined by spaces, so a cell never spans lines; a cell merged across columns is
-    read once, one merged down rows is repeated on each, so every row reads on its own."""
-    from docx.table import Table
-
-    for block in container.iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
-                cells = row.cells
-                distinct = [c for i, c in enumerate(cells) if i == 0 or c is not cells[i - 1]]
-                yield "\t".join(" ".join(" ".join(_docx_lines(c)).split()) for c in distinct)
-        elif _is_heading(block):  # a block of its own, as a Markdown heading is
-            yield f"\n{' '.join(block.text.split())}\n"
-        else:
-            yield " ".join(block.text.split())
-
-
-def _is_heading(paragraph: Paragraph) -> bool:
-    """Whether Word styles the paragraph as a title or a heading, or as a style built on one."""
-    style, seen = paragraph.style, set()
-    while style is not None and style.style_id not in seen:  # a damaged file's styles loop
-        if style.name and style.name.lower().startswith(("heading", "title", "subtitle")):
-            return True
-        seen.add(style.style_id)
-        style = style.base_style
-    return False

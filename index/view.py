@@ -99,14 +99,14 @@ class _Builder:
         if self._space is None and not self._sep:
             self._space = at
 
-    def _emit(self, text: str, start: int, end: int) -> None:
+    def _emit(self, text: str, start: int, end: int, spread: bool = False) -> None:
         if self.parts:
             if self._sep:
                 self._put(self._sep, self._last_end, start, spread=True)
             elif self._space is not None:
                 self._put(" ", self._space, self._space + 1)
         self._sep, self._space = "", None
-        self._put(text, start, end)
+        self._put(text, start, end, spread)
 
     def _put(self, text: str, start: int, end: int, spread: bool = False) -> None:
         self.parts.append(text)
@@ -135,6 +135,12 @@ class _Builder:
             self.space(start)
         elif text:
             self._emit(text, start, end)
+
+    def drawn(self, text: str, start: int, end: int) -> None:
+        """A list item's number as its renderer counts it, which the file writes other than
+        shown ("1." for every item) or not at all (an HTML list's): from ``origin[start:end]``,
+        its marker or its tag."""
+        self._emit(text, start, end, spread=True)
 
     def glue(self, drop_hyphen: bool) -> None:
         """Go on with the last word, which the line broke at its hyphen; without that hyphen
@@ -306,11 +312,13 @@ _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 
 def markdown_view(origin: str) -> ReadingView:
     """Markdown as rendered: text of headings, paragraphs, list items and table cells,
-    code blocks kept whole, raw HTML read as HTML; no markup. Front matter's fields are
-    lines of their own; a GitHub alert's marker ("[!NOTE]") is its title's word."""
+    code blocks kept whole, raw HTML read as HTML, footnotes last, each a block; no markup
+    (nor a footnote's mark "[^1]"). Front matter's fields are lines of their own; a GitHub
+    alert's marker ("[!NOTE]") is its title's word; an ordered list's items are numbered."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
 
-    parser = MarkdownIt("commonmark").enable("table").disable("text_join")
+    parser = MarkdownIt("commonmark").enable("table").disable("text_join").use(footnote_plugin)
     out = _Builder(origin)
     front = _FRONT_MATTER.match(origin)
     if front and not all(_YAML_LINE.match(line) for _, line in _lines(front.group())):
@@ -325,20 +333,31 @@ def markdown_view(origin: str) -> ReadingView:
     tokens = parser.parse(parsed)
     line_at = _line_starts(origin)
     inside: list[str] = []  # open containers: lists, tables, rows
+    counts: list[int] = []  # per ordered list open: its next item's number
     quoted = False  # a block quote's first paragraph is next
+    numbered = False  # an item's number is written, its paragraph goes on on its line
     for token in tokens:
         begin = line_at[min(token.map[0], len(line_at) - 1)] if token.map else None
+        if numbered and token.type == "paragraph_open":
+            numbered = False
+            continue
+        numbered = False
         if token.type == "inline" and quoted and begin is not None:
             begin = _alert_title(out, token, begin)
         quoted = token.type == "blockquote_open" or (quoted and token.type == "paragraph_open")
         if token.type in ("bullet_list_open", "ordered_list_open", "table_open"):
             out.brk(BLOCK if not inside else LINE)
             inside.append(token.type)
+            if token.type == "ordered_list_open":
+                counts.append(int(token.attrGet("start") or 1))
         elif token.type in ("bullet_list_close", "ordered_list_close", "table_close"):
-            inside.pop()
+            if inside.pop() == "ordered_list_open":
+                counts.pop()
             out.brk(BLOCK if not inside else LINE)
         elif token.type in ("list_item_open", "tr_open"):
             out.brk(LINE)
+            ordered = inside[-1] == "ordered_list_open" and token.type == "list_item_open"
+            numbered = ordered and _item_number(out, token, begin, counts)
         elif token.type in ("th_open", "td_open"):
             out.brk(CELL)
         elif token.type in ("paragraph_open", "heading_open", "paragraph_close", "heading_close"):
@@ -362,6 +381,19 @@ def markdown_view(origin: str) -> ReadingView:
                 _html_into(out, token.content.strip(), found)
                 out.brk(LINE if inside else BLOCK)
     return out.build()
+
+
+def _item_number(out: _Builder, token: Any, begin: int | None, counts: list[int]) -> bool:
+    """Write an ordered list's item number as CommonMark renders it, counted from the list's
+    first ("1." on every item reads 1, 2, 3), mapped to the item's marker; whether written."""
+    number, counts[-1] = counts[-1], counts[-1] + 1
+    marker = f"{token.info}{token.markup}"
+    at = out.origin.find(marker, begin) if begin is not None and token.info else -1
+    if at < 0:
+        return False
+    out.drawn(f"{number}{token.markup}", at, at + len(marker))
+    out.space(at + len(marker))
+    return True
 
 
 def _alert_title(out: _Builder, token: Any, begin: int) -> int:
@@ -489,12 +521,17 @@ class _HtmlReader(HTMLParser):
         self.links = 0  # links open
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
+        self.lists: list[list[Any] | None] = []  # per list open: an ordered one's count
+        self.numbered = False  # an item's number is written: its paragraph goes on its line
 
     def _at(self) -> int:
         line, column = self.getpos()
         return self.base + self.line_at[min(line - 1, len(self.line_at) - 1)] + column
 
     def _boundary(self, tag: str) -> None:
+        if self.numbered and tag in ("p", "div"):
+            self.numbered = False
+            return
         if tag in self.BREAKS or tag in self._CELLS:
             self._release()
         if any(self.frames) and tag in self.BREAKS:
@@ -517,7 +554,23 @@ class _HtmlReader(HTMLParser):
             self.frames.append(False)
         elif tag in self._CELLS and self.frames:
             self.frames[-1] = True
+        elif tag in ("ol", "ul"):
+            self.lists.append(_ordered(dict(attrs)) if tag == "ol" else None)
+        elif tag == "li" and self.lists and self.lists[-1] is not None and not self.skipping:
+            self._item_number(self.lists[-1], dict(attrs))
         self.links += tag == "a"
+
+    def _item_number(self, count: list[Any], attrs: dict[str, str | None]) -> None:
+        """Write the number the browser draws before an ordered list's item: counted from
+        the list's ``start``, or the item's own ``value``, in the list's ``type``."""
+        number, step, style = count
+        if (value := attrs.get("value")) and value.strip().lstrip("-").isdigit():
+            number = int(value)
+        count[0] = number + step
+        at, tag = self._at(), self.get_starttag_text() or ""
+        self.out.drawn(f"{list_number(number, style)}.", at, at + len(tag))
+        self.out.space(at + len(tag))
+        self.numbered = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
@@ -525,6 +578,8 @@ class _HtmlReader(HTMLParser):
         self.pre = max(0, self.pre - (tag == "pre"))
         if tag in ("table", "dl") and self.frames:
             self.frames.pop()
+        elif tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
         elif tag in (*self._CELLS, "tr") and self.frames:
             self.frames[-1] = False
         self.links = max(0, self.links - (tag == "a"))
@@ -549,6 +604,7 @@ class _HtmlReader(HTMLParser):
         self.held, self.marks_only = [], True
 
     def handle_data(self, data: str) -> None:
+        self.numbered = self.numbered and data.isspace()
         if not self.skipping:
             at, pre = self._at(), self.pre
             self._write(data, lambda: self._data(data, at, pre))
@@ -574,11 +630,62 @@ class _HtmlReader(HTMLParser):
         self._reference(f"&#{name};")
 
 
+#: An ordered list's ``type`` as a number format.
+_LIST_TYPES = {"1": "decimal", "a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman"}
+_LIST_TYPES["I"] = "upperRoman"
+
+
+def _ordered(attrs: dict[str, str | None]) -> list[Any]:
+    """An ``<ol>``'s count: its first number, its step (a ``reversed`` list that says where
+    it starts counts down), its number format."""
+    start = (attrs.get("start") or "").strip()
+    first = int(start) if start.lstrip("-").isdigit() else 1
+    step = -1 if "reversed" in attrs and start else 1
+    return [first, step, _LIST_TYPES.get(attrs.get("type") or "1", "decimal")]
+
+
 def _html_into(out: _Builder, html: str, base: int) -> None:
     reader = _HtmlReader(out, html, base)
     reader.feed(html)
     reader.close()
     reader._release()  # a link the page never closes
+
+
+# -- list numbers ------------------------------------------------------------------------
+
+
+_ROMAN = (
+    (1000, "m"),
+    (900, "cm"),
+    (500, "d"),
+    (400, "cd"),
+    (100, "c"),
+    (90, "xc"),
+    (50, "l"),
+    (40, "xl"),
+    (10, "x"),
+    (9, "ix"),
+    (5, "v"),
+    (4, "iv"),
+    (1, "i"),
+)
+
+
+def list_number(count: int, style: str) -> str:
+    """A list's counter as shown in ``style``, by Word's names of number formats
+    ("lowerRoman"); Arabic for the formats of other scripts."""
+    if style in ("lowerLetter", "upperLetter") and count > 0:
+        letter = chr(ord("a") + (count - 1) % 26) * ((count - 1) // 26 + 1)  # z, aa, bb
+        return letter if style == "lowerLetter" else letter.upper()
+    if style in ("lowerRoman", "upperRoman") and 0 < count < 4000:
+        roman, rest = "", count
+        for value, digits in _ROMAN:
+            while rest >= value:
+                roman, rest = roman + digits, rest - value
+        return roman if style == "lowerRoman" else roman.upper()
+    if style == "decimalZero":
+        return f"{count:02d}"
+    return str(count)
 
 
 # -- by kind of file -----------------------------------------------------------------------

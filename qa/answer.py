@@ -32,9 +32,11 @@ from qa.text import (
     content_terms,
     names_a_day,
     numbered_headings,
+    numbered_items,
     numbers,
     sentence_spans,
     strip_span,
+    with_comparison,
     with_named_word,
     with_whole_name,
     without_lone_marks,
@@ -240,8 +242,9 @@ class ReaderAnswerer:
 
     def _section_named(self, passage: Passage, named: set[str]) -> Passage:
         """The part of ``passage`` under the first heading in it that writes the ``named``
-        numbers, up to the next heading; else the passage as it is. A heading that writes
-        them as they are ("4.3") comes before one of a release they begin ("4.3.1")."""
+        numbers, up to the next heading; else its first list item numbered as named ("step
+        2"); else the passage as it is. A heading that writes them as they are ("4.3") comes
+        before one of a release they begin ("4.3.1")."""
         headings, text = self._headings(passage.source), self._texts[passage.source]
         first = self._headings_before(passage.source, passage.start - 1)
         inside = [h for h in headings[first:] if h[0][0] < passage.end]
@@ -255,6 +258,10 @@ class ReaderAnswerer:
             end = inside[i + 1][0][0] if i + 1 < len(inside) else passage.end
             start, end = strip_span(text, inside[i][0][0], min(end, passage.end))
             return Passage(passage.source, start, end, text[start:end], passage.score)
+        for (start, end), number in numbered_items(passage.text):
+            if number in named:
+                start, end = passage.start + start, passage.start + end
+                return Passage(passage.source, start, end, text[start:end], passage.score)
         return passage
 
     def _headings_before(self, source: str, at: int) -> int:
@@ -300,7 +307,7 @@ class ReaderAnswerer:
             at = heading[0] if reading.start < lead else passage.start - lead
         text = self._texts[passage.source]
         named = with_named_word(text, (at + reading.start, at + reading.end), terms)
-        start, end = without_lone_marks(text, with_whole_name(text, named))
+        start, end = with_comparison(text, without_lone_marks(text, with_whole_name(text, named)))
         held = [s for s in self._sentences(passage.source) if s[0] < end and start < s[1]]
         sentence = (min(held[0][0], start), max(held[-1][1], end)) if held else (start, end)
         sentence = around(text, (start, end), sentence, MAX_QUOTE_CHARS)

@@ -106,6 +106,23 @@ def _writes_a_word(text: str, span: Span) -> bool:
 _EDGE_MARKS = frozenset("-–—*•·#|=:")
 
 
+#: A comparison a bound is written with, standing alone or glued to its number: "< 2.1",
+#: ">=3.8", "≤ 5"; not an arrow's head ("-> 2").
+_COMPARISON = re.compile(r"(?<![^\s(\[])(?:[<>]=?|[=!~]=|[≤≥])[ \t]?")
+
+
+def with_comparison(text: str, span: Span) -> Span:
+    """A number written as a bound takes its comparison in: "2.1" of "charset-normalizer <
+    2.1" says the opposite of what the text does."""
+    start, end = span
+    if not text[start : start + 1].isdigit():
+        return span
+    for found in _COMPARISON.finditer(text, max(0, start - 3), start):
+        if found.end() == start:
+            return found.start(), end
+    return span
+
+
 def strip_span(text: str, start: int, end: int) -> Span:
     """Narrow a span past white space and trailing commas or semicolons."""
     while start < end and text[start].isspace():
@@ -317,6 +334,23 @@ def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
         ):
             found.append((strip_span(text, line.start(), line.end()), written))
     return found
+
+
+#: A list item's number first on its line: "2.", "3.1.", "(4)", "5)".
+_ITEM_NUMBER = re.compile(r"^[ \t]*\(?(\d{1,3}(?:\.\d{1,3})*)[.)](?=[ \t]+\S)", re.M)
+
+
+def numbered_items(text: str) -> list[tuple[Span, str]]:
+    """Each list item that begins with a number, up to the next one or the end of its block,
+    with its number ("2" of "2. Copy the release."): a question's "step 2" is the item."""
+    found = list(_ITEM_NUMBER.finditer(text))
+    ends = [item.start() for item in found[1:]] + [len(text)] * bool(found)
+    items = []
+    for item, end in zip(found, ends, strict=True):
+        block = text.find("\n\n", item.start(), end)
+        span = strip_span(text, item.start(), block if block >= 0 else end)
+        items.append((span, normalize_token(item.group(1))))
+    return items
 
 
 def check_question(question: str, limit: int) -> str:

@@ -331,6 +331,40 @@ def test_a_passage_over_two_releases_is_read_as_the_one_the_question_names(
     assert reader.answer("When was version 4.3 released?", whole).text == "19 January 2020"
 
 
+STEPS = """\
+# Deploying the service
+
+Follow these steps in order.
+
+1. Stop the scheduler on every node.
+1. Copy the new release to /opt/app.
+1. Run the database migrations.
+1. Start the scheduler again.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is step 2?", "Copy the new release to /opt/app"),
+        ("What does step 3 do?", "Run the database migrations"),
+    ],
+)
+def test_a_question_naming_a_step_is_answered_from_the_item_of_that_number(
+    tmp_path: Path, embedder: OnnxEmbedder, question: str, expected: str
+) -> None:
+    """Markdown numbers "1." on every item 1, 2, 3, 4; the view writes them, and the
+    passage is read as the item the question names: read whole, every step's best span is
+    the first step."""
+    assistant = one_file_assistant(tmp_path / "docs", "deploy.md", STEPS, embedder)
+    source, text = "docs/deploy.md", assistant.source_text("docs/deploy.md")
+    assert "\n2. Copy the new release" in text
+    whole = [Passage(source, 0, len(text), text)]
+    reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    assert reader.find(question, whole)[0].span[0] >= text.index(expected)
+    assert expected in reader.answer(question, whole).text
+
+
 @pytest.mark.parametrize(
     "question",
     [

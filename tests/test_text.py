@@ -12,8 +12,10 @@ from qa.text import (
     content_terms,
     names_a_day,
     numbered_headings,
+    numbered_items,
     numbers,
     sentence_spans,
+    with_comparison,
     with_named_word,
     with_whole_name,
     without_lone_marks,
@@ -339,3 +341,33 @@ def test_a_count_is_never_a_day_of_the_calendar(answer: str, day: bool) -> None:
     assert asks_for_count("How many bugs were fixed in 4.3?")
     assert asks_for_count("how much memory does it need?")
     assert not asks_for_count("When was 4.3 released?")
+
+
+def test_numbered_items_run_to_the_next_item_or_the_end_of_their_block() -> None:
+    text = "Steps:\n1. Stop it.\n   more of one\n(2) Copy.\n3.1) Deep\n\nAfter.\n2023. A year."
+    items = numbered_items(text)
+    assert [(text[a:b], number) for (a, b), number in items] == [
+        ("1. Stop it.\n   more of one", "1"),
+        ("(2) Copy.", "2"),
+        ("3.1) Deep", "3.1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "expected"),
+    [
+        ("Python 3.5: charset-normalizer < 2.1", "2.1", "< 2.1"),
+        ("requires <2.1 and", "2.1", "<2.1"),
+        ("Supported: ≥ 6 cores", "6", "≥ 6"),
+        ("(<= 4) at most", "4", "<= 4"),
+        ("maps x -> 2 always", "2", "2"),  # an arrow's head is no bound
+        ("if a<5 then", "5", "5"),  # code, not a bound written out
+        ("the < sign, then version 7", "version 7", "version 7"),
+    ],
+)
+def test_a_number_written_as_a_bound_keeps_its_comparison(
+    text: str, answer: str, expected: str
+) -> None:
+    start = text.rindex(answer)
+    begin, end = with_comparison(text, (start, start + len(answer)))
+    assert text[begin:end] == expected

@@ -19,6 +19,8 @@ class Doc:
     source: str = ""
     seen: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)  # lines the view must hold whole
+    drawn: dict[str, str] = field(default_factory=dict)
+    """A list's number the view counts, by what the file writes in its place."""
 
 
 # -- Markdown --------------------------------------------------------------------------------
@@ -70,10 +72,16 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
             units = []
         elif kind == "list":
             items = draw(st.lists(md_text(wrap=False), min_size=1, max_size=4))
-            marker = draw(st.sampled_from(["- ", "* ", "1. "]))
+            marker = draw(st.sampled_from(["- ", "* ", "1. "]))  # "1." on each: 1, 2, 3
             block = "\n".join(marker + text for text, _ in items)
-            seen = [w for _, item in items for w in item]
-            units = [" ".join(item) for _, item in items]
+            labels = [f"{n}." if marker == "1. " else "" for n in range(1, len(items) + 1)]
+            read = [
+                [label, *item] if label else item
+                for label, (_, item) in zip(labels, items, strict=True)
+            ]
+            seen = [w for item in read for w in item]
+            units = [" ".join(item) for item in read]
+            doc.drawn |= {label: "1." for label in labels if label}
         elif kind == "table":
             cells = draw(st.lists(st.lists(words, min_size=2, max_size=2), min_size=2, max_size=4))
             head, *rows = cells
@@ -108,7 +116,9 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
 def html_docs(draw: st.DrawFn) -> Doc:
     doc = Doc(source="<html><head><title>hidden</title><style>p {}</style></head><body>")
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["h", "p", "ul", "table", "bare table", "dl", "pre", "script"]))
+        kind = draw(
+            st.sampled_from(["h", "p", "ul", "ol", "table", "bare table", "dl", "pre", "script"])
+        )
         a, b, c = draw(words), draw(words), draw(words)
         if kind == "h":  # with a permalink, whose mark is no word of the text
             mark = draw(st.sampled_from(["", "¶", "&para;", "&#182;", " # "]))
@@ -126,6 +136,14 @@ def html_docs(draw: st.DrawFn) -> Doc:
                 [a, b, c],
                 [f"{a} {b}", c],
             )
+        elif kind == "ol":  # the browser draws the numbers, from the list's start
+            start = draw(st.integers(1, 12))
+            block, seen, units = (
+                f'<ol start="{start}"><li>{a} {b}</li><li><p>{c}</p></li></ol>',
+                [f"{start}.", a, b, f"{start + 1}.", c],
+                [f"{start}. {a} {b}", f"{start + 1}. {c}"],
+            )
+            doc.drawn |= {f"{start}.": "<li>", f"{start + 1}.": "<li>"}
         elif kind == "table":  # a cell's paragraphs (as Sphinx writes them) stay in its row
             p, q = draw(st.sampled_from([("", ""), ("<p>", "</p>"), ("<div><p>", "</p></div>")]))
             block = (
@@ -160,15 +178,15 @@ def assert_read_as_seen(view: ReadingView, doc: Doc) -> None:
         assert unit in lines, f"{unit!r} is not a line of its own"
     # No markup: the generated words are letters and digits, "&" is the one entity.
     assert set(view.text) <= set(
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789& \n\t"
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&. \n\t"
     )
-    # Every word maps back to where the file writes it.
+    # Every word maps back to where the file writes it, a list's number to its marker.
     at = 0
     for word in view.text.split():
         start = view.text.index(word, at)
         at = start + len(word)
         begin, end = view.to_origin(start, at)
-        assert view.origin[begin:end] == (word if word != "&" else "&amp;")
+        assert view.origin[begin:end] == doc.drawn.get(word, word if word != "&" else "&amp;")
 
 
 @settings(max_examples=150, deadline=None)
@@ -189,6 +207,38 @@ def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     assert view.text == "Install\n\nRun pip install x to get it."
     begin, end = view.to_origin(view.text.index("pip"), len(view.text))
     assert source[begin:end] == "pip install x` to\nget **it**."
+
+
+def test_footnotes_are_blocks_of_their_own_and_their_marks_are_not_read() -> None:
+    source = (
+        "| Name | Licence |\n|---|---|\n| cchardet[^3] | MIT[^2] |\n\n"
+        "Universal[^1] detector.\n\n[^1]: Covers all encodings.\n[^2]: A licence,\n"
+        "    disputed.\n[^3]: A fork.\n"
+    )
+    view = markdown_view(source)
+    assert "[^" not in view.text and "cchardet\tMIT" in view.text.split("\n")
+    blocks = view.text.split("\n\n")
+    assert {"A fork.", "A licence, disputed.", "Covers all encodings."} <= set(blocks)
+    at = view.text.index("A licence")
+    begin, end = view.to_origin(at, at + len("A licence, disputed."))
+    assert source[begin:end] == "A licence,\n    disputed."
+
+
+def test_ordered_lists_are_numbered_as_rendered() -> None:
+    source = "Steps:\n\n1. Stop.\n1. Copy.\n   1. Check.\n1. Start.\n\n7) Seven\n8) Eight\n"
+    assert markdown_view(source).text.split("\n") == [
+        "Steps:",
+        "",
+        "1. Stop.",
+        "2. Copy.",
+        "1. Check.",
+        "3. Start.",
+        "",
+        "7) Seven",
+        "8) Eight",
+    ]
+    html = '<ol start="4"><li>Four</li><li value="9"><p>Nine</p></li></ol><ol type="a"><li>x'
+    assert html_view(html).text.split("\n") == ["4. Four", "9. Nine", "", "a. x"]
 
 
 def test_a_line_break_written_as_html_keeps_a_table_row_one_unit() -> None:

@@ -1,0 +1,165 @@
+"""Word's automatic numbers, which a Word file's text does not hold, are read before their
+paragraphs as Word draws them: "section 3.2" and "step 4" must be in the text to be found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+
+from index.load import read_text
+from qa.text import numbered_headings
+
+MB = 2**20
+
+
+def numbered(document: docx.document.Document, levels: list[tuple[str, str, str]]) -> str:
+    """Define a list of ``levels`` (format, text, tied style id) and one list following it;
+    its id."""
+    part = document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING)
+    root = part.element
+    definition = str(900 + len(root.findall(f"{{{root.nsmap['w']}}}abstractNum")))
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+        + (f'<w:pStyle w:val="{style}"/>' if style else "")
+        + f'<w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (fmt, text, style) in enumerate(levels)
+    )
+    root.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{definition}">{lvls}</w:abstractNum>'
+        ),
+    )
+    return add_list(document, definition)
+
+
+def add_list(document: docx.document.Document, definition: str, restart: int | None = None) -> str:
+    """A list (``w:num``) following ``definition``, restarting its first level if asked."""
+    root = document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
+    num = str(800 + len(root.findall(f"{{{root.nsmap['w']}}}num")))
+    override = (
+        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{restart}"/></w:lvlOverride>'
+        if restart is not None
+        else ""
+    )
+    root.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{num}"><w:abstractNumId w:val="{definition}"/>'
+            f"{override}</w:num>"
+        )
+    )
+    return num
+
+
+def number(paragraph: docx.text.paragraph.Paragraph, num: str, level: int | None = None) -> None:
+    """Make ``paragraph`` an item of list ``num``, at ``level`` if given."""
+    ilvl = f'<w:ilvl w:val="{level}"/>' if level is not None else ""
+    paragraph._p.get_or_add_pPr().insert(
+        0, parse_xml(f'<w:numPr {nsdecls("w")}>{ilvl}<w:numId w:val="{num}"/></w:numPr>')
+    )
+
+
+def text_of(document: docx.document.Document, tmp_path: Path) -> str:
+    path = tmp_path / "policy.docx"
+    document.save(str(path))
+    return read_text(path, MB)
+
+
+def test_list_number_paragraphs_read_their_numbers_and_go_on_after_other_paragraphs(
+    tmp_path: Path,
+) -> None:
+    # python-docx's own template numbers "List Number" by its style, as Word's does
+    document = docx.Document()
+    document.add_paragraph("Install the package.", style="List Number")
+    document.add_paragraph("Run the tests.", style="List Number")
+    document.add_paragraph("A point in passing", style="List Bullet")
+    document.add_paragraph("A note between the steps.")
+    document.add_paragraph("Deploy.", style="List Number")
+    assert text_of(document, tmp_path).splitlines() == [
+        "1. Install the package.",
+        "2. Run the tests.",
+        "A point in passing",
+        "A note between the steps.",
+        "3. Deploy.",
+    ]
+
+
+def test_numbered_headings_count_by_level_and_restart_below_a_new_section(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    num = numbered(document, [("decimal", "%1.", "Heading1"), ("decimal", "%1.%2", "Heading2")])
+    for style, level in (("Heading 1", None), ("Heading 2", 1)):
+        number_properties = document.styles[style].element.get_or_add_pPr()
+        ilvl = f'<w:ilvl w:val="{level}"/>' if level is not None else ""
+        number_properties.insert(
+            0, parse_xml(f'<w:numPr {nsdecls("w")}>{ilvl}<w:numId w:val="{num}"/></w:numPr>')
+        )
+    document.add_heading("Scope", level=1)
+    document.add_heading("Purpose", level=2)
+    document.add_heading("Audience", level=2)
+    document.add_heading("Rules", level=1)
+    document.add_heading("Storage", level=2)
+    document.add_paragraph("Backups are kept for thirty days.")
+    text = text_of(document, tmp_path)
+    assert [line for line in text.splitlines() if line] == [
+        "1. Scope",
+        "1.1 Purpose",
+        "1.2 Audience",
+        "2. Rules",
+        "2.1 Storage",
+        "Backups are kept for thirty days.",
+    ]
+    assert [written for _, written in numbered_headings(text)][-1] >= {"2.1"}
+
+
+def test_letters_romans_and_legal_numbers_are_written_as_word_shows_them(tmp_path: Path) -> None:
+    document = docx.Document()
+    num = numbered(
+        document,
+        [("upperRoman", "%1.", ""), ("lowerLetter", "(%2)", ""), ("lowerRoman", "%1.%2.%3", "")],
+    )
+    for text, level in [("First", 0), ("a", 1), ("b", 1), ("deep", 2), ("Second", 0), ("c", 1)]:
+        number(document.add_paragraph(text), num, level)
+    assert text_of(document, tmp_path).splitlines() == [
+        "I. First",
+        "(a) a",
+        "(b) b",
+        "I.b.i deep",
+        "II. Second",
+        "(a) c",
+    ]
+
+
+def test_a_list_that_restarts_counts_from_its_start_and_numbering_can_be_taken_off(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    first = numbered(document, [("decimal", "%1)", "")])
+    definition = document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
+    abstract = definition.find(f"{{{definition.nsmap['w']}}}abstractNum").get(
+        f"{{{definition.nsmap['w']}}}abstractNumId"
+    )
+    again = add_list(document, abstract, restart=1)
+    for text, num in [("one", first), ("two", first), ("not numbered", "0"), ("anew", again)]:
+        number(document.add_paragraph(text), num)
+    number(document.add_paragraph("on"), first)
+    assert text_of(document, tmp_path).splitlines() == [
+        "1) one",
+        "2) two",
+        "not numbered",
+        "1) anew",
+        "2) on",
+    ]
+
+
+def test_a_file_whose_list_definitions_are_missing_reads_its_text_without_numbers(
+    tmp_path: Path,
+) -> None:
+    document = docx.Document()
+    number(document.add_paragraph("Orphan item"), "4711")
+    assert text_of(document, tmp_path) == "Orphan item"
