@@ -312,13 +312,15 @@ _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 
 def markdown_view(origin: str) -> ReadingView:
     """Markdown as rendered: text of headings, paragraphs, list items and table cells,
-    code blocks kept whole, raw HTML read as HTML, footnotes last, each a block; no markup
-    (nor a footnote's mark "[^1]"). Front matter's fields are lines of their own; a GitHub
-    alert's marker ("[!NOTE]") is its title's word; an ordered list's items are numbered."""
+    code blocks kept whole, raw HTML read as HTML, footnotes where they are written, each a
+    block; no markup (nor a footnote's mark "[^1]"). Front matter's fields are lines of
+    their own; a GitHub alert's marker ("[!NOTE]") is its title's word; an ordered list's
+    items are numbered."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
-    parser = MarkdownIt("commonmark").enable("table").disable("text_join").use(footnote_plugin)
+    parser = MarkdownIt("commonmark").enable("table").disable("text_join")
+    parser.use(footnote_plugin, inline=False, move_to_end=False)  # "^[a-z]+$" is no footnote
     out = _Builder(origin)
     front = _FRONT_MATTER.match(origin)
     if front and not all(_YAML_LINE.match(line) for _, line in _lines(front.group())):
@@ -334,6 +336,7 @@ def markdown_view(origin: str) -> ReadingView:
     line_at = _line_starts(origin)
     inside: list[str] = []  # open containers: lists, tables, rows
     counts: list[int] = []  # per ordered list open: its next item's number
+    marked = 0  # where the last item's marker ended: "1. 1. x" nests an item on its line
     quoted = False  # a block quote's first paragraph is next
     numbered = False  # an item's number is written, its paragraph goes on on its line
     for token in tokens:
@@ -349,15 +352,17 @@ def markdown_view(origin: str) -> ReadingView:
             out.brk(BLOCK if not inside else LINE)
             inside.append(token.type)
             if token.type == "ordered_list_open":
-                counts.append(int(token.attrGet("start") or 1))
+                start = token.attrGet("start")
+                counts.append(1 if start is None else int(start))
         elif token.type in ("bullet_list_close", "ordered_list_close", "table_close"):
-            if inside.pop() == "ordered_list_open":
+            if inside and inside.pop() == "ordered_list_open":
                 counts.pop()
             out.brk(BLOCK if not inside else LINE)
         elif token.type in ("list_item_open", "tr_open"):
             out.brk(LINE)
-            ordered = inside[-1] == "ordered_list_open" and token.type == "list_item_open"
-            numbered = ordered and _item_number(out, token, begin, counts)
+            if inside[-1:] == ["ordered_list_open"] and token.type == "list_item_open":
+                marked = _item_number(out, token, max(begin or 0, marked), counts)
+                numbered = marked > 0
         elif token.type in ("th_open", "td_open"):
             out.brk(CELL)
         elif token.type in ("paragraph_open", "heading_open", "paragraph_close", "heading_close"):
@@ -383,17 +388,18 @@ def markdown_view(origin: str) -> ReadingView:
     return out.build()
 
 
-def _item_number(out: _Builder, token: Any, begin: int | None, counts: list[int]) -> bool:
+def _item_number(out: _Builder, token: Any, begin: int, counts: list[int]) -> int:
     """Write an ordered list's item number as CommonMark renders it, counted from the list's
-    first ("1." on every item reads 1, 2, 3), mapped to the item's marker; whether written."""
+    first ("1." on every item reads 1, 2, 3), mapped to the item's marker, found from
+    ``begin``; where the marker ends (0 if not found)."""
     number, counts[-1] = counts[-1], counts[-1] + 1
     marker = f"{token.info}{token.markup}"
-    at = out.origin.find(marker, begin) if begin is not None and token.info else -1
+    at = out.origin.find(marker, begin)
     if at < 0:
-        return False
+        return 0
     out.drawn(f"{number}{token.markup}", at, at + len(marker))
     out.space(at + len(marker))
-    return True
+    return at + len(marker)
 
 
 def _alert_title(out: _Builder, token: Any, begin: int) -> int:
@@ -521,7 +527,7 @@ class _HtmlReader(HTMLParser):
         self.links = 0  # links open
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
-        self.lists: list[list[Any] | None] = []  # per list open: an ordered one's count
+        self.lists: list[tuple[str, list[Any]]] = []  # per list open: its tag, an <ol>'s count
         self.numbered = False  # an item's number is written: its paragraph goes on its line
 
     def _at(self) -> int:
@@ -555,17 +561,16 @@ class _HtmlReader(HTMLParser):
         elif tag in self._CELLS and self.frames:
             self.frames[-1] = True
         elif tag in ("ol", "ul"):
-            self.lists.append(_ordered(dict(attrs)) if tag == "ol" else None)
-        elif tag == "li" and self.lists and self.lists[-1] is not None and not self.skipping:
-            self._item_number(self.lists[-1], dict(attrs))
+            self.lists.append((tag, _ordered(dict(attrs))))
+        elif tag == "li" and self.lists and self.lists[-1][0] == "ol" and not self.skipping:
+            self._item_number(self.lists[-1][1], dict(attrs))
         self.links += tag == "a"
 
     def _item_number(self, count: list[Any], attrs: dict[str, str | None]) -> None:
         """Write the number the browser draws before an ordered list's item: counted from
         the list's ``start``, or the item's own ``value``, in the list's ``type``."""
         number, step, style = count
-        if (value := attrs.get("value")) and value.strip().lstrip("-").isdigit():
-            number = int(value)
+        number = _integer(attrs.get("value"), number)
         count[0] = number + step
         at, tag = self._at(), self.get_starttag_text() or ""
         self.out.drawn(f"{list_number(number, style)}.", at, at + len(tag))
@@ -578,7 +583,7 @@ class _HtmlReader(HTMLParser):
         self.pre = max(0, self.pre - (tag == "pre"))
         if tag in ("table", "dl") and self.frames:
             self.frames.pop()
-        elif tag in ("ol", "ul") and self.lists:
+        elif tag in ("ol", "ul") and self.lists and self.lists[-1][0] == tag:  # not a stray end
             self.lists.pop()
         elif tag in (*self._CELLS, "tr") and self.frames:
             self.frames[-1] = False
@@ -638,10 +643,21 @@ _LIST_TYPES["I"] = "upperRoman"
 def _ordered(attrs: dict[str, str | None]) -> list[Any]:
     """An ``<ol>``'s count: its first number, its step (a ``reversed`` list that says where
     it starts counts down), its number format."""
-    start = (attrs.get("start") or "").strip()
-    first = int(start) if start.lstrip("-").isdigit() else 1
-    step = -1 if "reversed" in attrs and start else 1
-    return [first, step, _LIST_TYPES.get(attrs.get("type") or "1", "decimal")]
+    step = -1 if "reversed" in attrs and attrs.get("start") else 1
+    return [
+        _integer(attrs.get("start"), 1),
+        step,
+        _LIST_TYPES.get(attrs.get("type") or "1", "decimal"),
+    ]
+
+
+_INTEGER = re.compile(r"\s*([+-]?[0-9]{1,9})(?![0-9])")
+
+
+def _integer(value: str | None, default: int) -> int:
+    """An attribute's number as a browser reads it: its leading integer ("5x" is 5)."""
+    found = _INTEGER.match(value or "")
+    return int(found.group(1)) if found else default
 
 
 def _html_into(out: _Builder, html: str, base: int) -> None:
@@ -671,10 +687,13 @@ _ROMAN = (
 )
 
 
+_LETTERED = 26 * 20  # "tttttttttttttttttttt": past it, a list's letters would be a wall
+
+
 def list_number(count: int, style: str) -> str:
     """A list's counter as shown in ``style``, by Word's names of number formats
     ("lowerRoman"); Arabic for the formats of other scripts."""
-    if style in ("lowerLetter", "upperLetter") and count > 0:
+    if style in ("lowerLetter", "upperLetter") and 0 < count <= _LETTERED:
         letter = chr(ord("a") + (count - 1) % 26) * ((count - 1) // 26 + 1)  # z, aa, bb
         return letter if style == "lowerLetter" else letter.upper()
     if style in ("lowerRoman", "upperRoman") and 0 < count < 4000:

@@ -113,18 +113,29 @@ class _Level:
 
 
 @dataclass
+class _List:
+    """A list (``w:num``): the definition it follows, the levels it restarts (each when
+    first used) and the levels it defines anew."""
+
+    definition: str
+    restarts: dict[int, int]
+    levels: dict[int, _Level]
+
+
+@dataclass
 class Numbering:
     """The document's list definitions and the counts reached so far, which go on from one
     paragraph of a list to its next, whatever lies between."""
 
-    lists: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)
-    """A list (``w:num``) by its id: the definition it follows, and the levels it restarts."""
+    lists: dict[str, _List] = field(default_factory=dict)
     levels: dict[str, dict[int, _Level]] = field(default_factory=dict)
     """A definition (``w:abstractNum``) by its id: its levels."""
     styled: dict[str, dict[str, int]] = field(default_factory=dict)
     """A definition's levels that a paragraph style is tied to, by the style's id."""
     counts: dict[str, list[int | None]] = field(default_factory=dict)
-    restarted: set[str] = field(default_factory=set)
+    labels: dict[Any, str] = field(default_factory=dict)
+    """By paragraph (its XML element): a cell merged down rows is read on each row, and
+    counted once."""
 
     @classmethod
     def of(cls, document: WordDocument) -> Numbering:
@@ -138,49 +149,55 @@ class Numbering:
         root = getattr(part, "element", None)  # a damaged file's part may not be XML
         if root is None:
             return numbering
+        defines: dict[str, str] = {}  # the definition of a list style, by the style
+        uses: dict[str, str] = {}  # a definition that only names a list style: the style
         for definition in root.iterfind(f"{_W}abstractNum"):
-            levels, styled = {}, {}
-            for level in definition.iterfind(f"{_W}lvl"):
-                at = _int(level.get(f"{_W}ilvl"), 0)
-                levels[at] = _Level(
-                    start=_int(_val(level, "start"), 1),
-                    format=_val(level, "numFmt") or "decimal",
-                    text=_val(level, "lvlText") or "",
-                    legal=level.find(f"{_W}isLgl") is not None,
-                )
-                if style := _val(level, "pStyle"):
-                    styled[style] = at
             key = definition.get(f"{_W}abstractNumId", "")
+            levels, styled = {}, {}
+            for element in definition.iterfind(f"{_W}lvl"):
+                at, levels[at] = _level(element)
+                if style := _val(element, "pStyle"):
+                    styled[style] = at
             numbering.levels[key], numbering.styled[key] = levels, styled
+            if style := _val(definition, "styleLink"):
+                defines[style] = key
+            if style := _val(definition, "numStyleLink"):
+                uses[key] = style
+        for key, style in uses.items():  # numbered as the style's own definition
+            numbering.levels[key] = numbering.levels.get(defines.get(style, key), {})
         for num in root.iterfind(f"{_W}num"):
-            restarts = {
-                _int(override.get(f"{_W}ilvl"), 0): _int(_val(override, "startOverride"), 1)
-                for override in num.iterfind(f"{_W}lvlOverride")
-                if override.find(f"{_W}startOverride") is not None
-            }
-            numbering.lists[num.get(f"{_W}numId", "")] = (
+            overrides = list(num.iterfind(f"{_W}lvlOverride"))
+            numbering.lists[num.get(f"{_W}numId", "")] = _List(
                 _val(num, "abstractNumId") or "",
-                restarts,
+                {
+                    _int(o.get(f"{_W}ilvl"), 0): _int(_val(o, "startOverride"), 1)
+                    for o in overrides
+                    if o.find(f"{_W}startOverride") is not None
+                },
+                dict(_level(lvl) for o in overrides for lvl in o.iterfind(f"{_W}lvl")),
             )
         return numbering
 
     def label(self, paragraph: Paragraph) -> str:
         """The number Word draws before ``paragraph`` ("3.", "2.1", "b)"), counting it; ""
         for none, or a bullet, which a reader sees as a dot."""
+        if paragraph._p in self.labels:
+            return self.labels[paragraph._p]
+        label = self.labels[paragraph._p] = self._count(paragraph)
+        return label
+
+    def _count(self, paragraph: Paragraph) -> str:
         found = self._list_of(paragraph)
         if found is None:
             return ""
         num, at = found
-        definition, restarts = self.lists[num]
-        levels = self.levels.get(definition, {})
-        if at not in levels:
+        listed = self.lists[num]
+        levels = {**self.levels.get(listed.definition, {}), **listed.levels}
+        if at not in levels or not 0 <= at < _LEVELS:
             return ""
-        counts = self.counts.setdefault(definition, [None] * _LEVELS)
-        if num not in self.restarted:  # a list that restarts its definition's count
-            self.restarted.add(num)
-            for level, start in restarts.items():
-                if 0 <= level < _LEVELS:
-                    counts[level] = start - 1
+        counts = self.counts.setdefault(listed.definition, [None] * _LEVELS)
+        if at in listed.restarts:  # the list restarts its definition's count here, once
+            counts[at] = listed.restarts.pop(at) - 1
         now = counts[at]
         counts[at] = levels[at].start if now is None else now + 1
         counts[at + 1 :] = [None] * (_LEVELS - at - 1)
@@ -190,9 +207,9 @@ class Numbering:
         def shown(match: re.Match[str]) -> str:
             level = int(match.group(1)) - 1
             spec = levels.get(level, levels[at])
-            count = counts[level] if counts[level] is not None else spec.start
+            count = counts[level]
             style = "decimal" if levels[at].legal and level < at else spec.format
-            return list_number(count or 0, style)
+            return list_number(spec.start if count is None else count, style)
 
         return _COUNTER.sub(shown, levels[at].text).strip()
 
@@ -210,8 +227,18 @@ class Numbering:
         if num is None or num not in self.lists:  # "0", never defined: numbering taken off
             return None
         if level is None:
-            level = self.styled.get(self.lists[num][0], {}).get(style_id, 0)
+            level = self.styled.get(self.lists[num].definition, {}).get(style_id, 0)
         return num, level
+
+
+def _level(element: Any) -> tuple[int, _Level]:
+    """A level of a list's definition (``w:lvl``), by its number."""
+    return _int(element.get(f"{_W}ilvl"), 0), _Level(
+        start=_int(_val(element, "start"), 1),
+        format=_val(element, "numFmt") or "decimal",
+        text=_val(element, "lvlText") or "",
+        legal=element.find(f"{_W}isLgl") is not None,
+    )
 
 
 def _number_properties(properties: Any) -> tuple[str | None, int | None] | None:

@@ -30,6 +30,7 @@ from qa.text import (
     asks_for_calendar,
     asks_for_count,
     content_terms,
+    item_named,
     names_a_day,
     numbered_headings,
     numbered_items,
@@ -225,9 +226,9 @@ class ReaderAnswerer:
         the number already says which release it is about, and the heading of another
         would only offer the reader a second date.
         """
-        named = numbers(question)
+        named, item = numbers(question), item_named(question)
         if named:
-            passages = [self._section_named(p, named) for p in passages]
+            passages = [self._section_named(p, named, item) for p in passages]
         above = [
             self._heading_above(p) if named and not named <= written_numbers(p.text) else None
             for p in passages
@@ -240,11 +241,11 @@ class ReaderAnswerer:
         terms = set(content_terms(question))
         return [self._place(passages[r.passage], above[r.passage], r, terms) for r in readings]
 
-    def _section_named(self, passage: Passage, named: set[str]) -> Passage:
+    def _section_named(self, passage: Passage, named: set[str], item: str | None) -> Passage:
         """The part of ``passage`` under the first heading in it that writes the ``named``
-        numbers, up to the next heading; else its first list item numbered as named ("step
-        2"); else the passage as it is. A heading that writes them as they are ("4.3") comes
-        before one of a release they begin ("4.3.1")."""
+        numbers, up to the next heading; else its first list item numbered ``item`` ("step
+        2": :func:`~qa.text.item_named`); else the passage as it is. A heading that writes
+        them as they are ("4.3") comes before one of a release they begin ("4.3.1")."""
         headings, text = self._headings(passage.source), self._texts[passage.source]
         first = self._headings_before(passage.source, passage.start - 1)
         inside = [h for h in headings[first:] if h[0][0] < passage.end]
@@ -259,7 +260,7 @@ class ReaderAnswerer:
             start, end = strip_span(text, inside[i][0][0], min(end, passage.end))
             return Passage(passage.source, start, end, text[start:end], passage.score)
         for (start, end), number in numbered_items(passage.text):
-            if number in named:
+            if number == item:
                 start, end = passage.start + start, passage.start + end
                 return Passage(passage.source, start, end, text[start:end], passage.score)
         return passage

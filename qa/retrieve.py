@@ -4,7 +4,9 @@ The question path does not import llama-index: its package ``__init__`` alone co
 0.6 s, a third of a cold ``qa ask``. Reciprocal-rank fusion is the rule of llama-index's
 ``QueryFusionRetriever`` (k = 60, dense ranking first on ties) and BM25 is ``bm25s`` with the
 tokenization of llama-index's ``BM25Retriever`` (English stop words, Snowball stemmer, words
-of two or more characters), so the rankings are theirs. The lexical index is built from the
+of two or more characters) and dotted numbers as terms, so the rankings are theirs but for
+versions; a question naming a version no passage found writes reads the chunk BM25 puts
+first among those that do (:func:`with_version_named`). The lexical index is built from the
 chunks Chroma holds, so the two can never disagree about the corpus, and saved beside the
 index under a digest of those chunks, so a process that opens an unchanged index loads it
 rather than building it again.
@@ -28,11 +30,14 @@ from qa.text import normalize_token, number_tokens, written_numbers
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
-_BM25_VERSION = 4  # 3: the numbers the chunks write saved with it; 4: "4.4.0" of "4.4"
+_BM25_VERSION = 5  # 3: the numbers the chunks write saved with it; 4: "4.4.0" of "4.4";
+# 5: a dotted number ("4.8", "3.5.1") is a term
 _NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0
-_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+#: llama-index's words of two or more characters, and a dotted number whole ("4.8", "3.5.1"),
+#: whose one-digit parts it would drop: release notes are searched by version.
+_TOKEN_PATTERN = r"(?u)(?<![\w.])\d+(?:\.\d+)+(?!\w)|\b\w\w+\b"
 log = logging.getLogger(__name__)
 
 
@@ -159,6 +164,27 @@ def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> list[tuple[Chunk,
     return [(chunks[key], score) for key, score in best]
 
 
+def with_version_named(
+    question: str,
+    hits: list[tuple[Chunk, float]],
+    fused: Sequence[tuple[Chunk, float]],
+    lexical: Sequence[tuple[Chunk, float]],
+) -> list[tuple[Chunk, float]]:
+    """A question naming a version or a section ("4.8", "3.5.1") asks about the part of a
+    text that writes it, which meaning alone rarely finds: release notes are alike from one
+    release to the next. When none of the ``hits`` writes it, the chunk that the ``lexical``
+    ranking (best first) puts first among those that do is read as well: in place of one of them, it
+    would put out a passage of the release's section that has gone past its heading."""
+    named = {normalize_token(t) for t in number_tokens(question) if "." in t.strip(".")}
+    if not named or not hits or any(named <= written_numbers(c.text) for c, _ in hits):
+        return hits
+    for chunk, _ in lexical:
+        if named <= written_numbers(chunk.text):
+            score = next(s for c, s in fused if c.id == chunk.id)
+            return [*hits, (chunk, score)]
+    return hits
+
+
 class HybridRetriever:
     def __init__(
         self, store: ChunkStore, embedder: Embedder, top_k: int, source_prefix: str = ""
@@ -183,7 +209,10 @@ class HybridRetriever:
         rankings = [self._store.query(vector, self._depth)]
         if self._lexical is not None:
             rankings.append(self._lexical.query(query, self._depth))
-        hits = fuse(rankings)[: top_k or self.top_k]
+        fused = fuse(rankings)
+        hits = fused[: top_k or self.top_k]
+        if self._lexical is not None:
+            hits = with_version_named(query, hits, fused, rankings[1])
         return [
             Passage(self._prefix + c.source, c.start, c.end, c.text, score) for c, score in hits
         ]

@@ -353,6 +353,22 @@ def numbered_items(text: str) -> list[tuple[Span, str]]:
     return items
 
 
+#: A number after a word, as a label is named: "step 2", "Section 4.1", "clause (3)".
+_NAMED_LABEL = re.compile(r"([^\W\d_]+)[ \t]+\(?(\d{1,3}(?:\.\d{1,3})*)\b(?![.,]\d)")
+
+
+def item_named(question: str) -> str | None:
+    """The number of the list item ``question`` is about: the one number it names, named
+    after a word that is not a stop word ("What is step 2?"), as a label is named, not
+    before what it counts ("the 3 database servers")."""
+    named = numbers(question)
+    for found in _NAMED_LABEL.finditer(question):
+        number = normalize_token(found.group(2))
+        if named == {number} and content_terms(found.group(1)):
+            return number
+    return None
+
+
 def check_question(question: str, limit: int) -> str:
     """The question cleaned of control characters, or an error saying what is wrong."""
     if not isinstance(question, str):

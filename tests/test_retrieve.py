@@ -10,7 +10,7 @@ import pytest
 from index.chunk import Chunk
 from index.embed import OnnxEmbedder
 from index.sync import sync_index
-from qa.retrieve import RRF_K, HybridRetriever, Lexical, fuse
+from qa.retrieve import RRF_K, HybridRetriever, Lexical, fuse, with_version_named
 from qa.settings import Settings
 
 QUESTIONS = ("How long do the mines stay active?", "Who criticised the decision?", "Zanzibar")
@@ -85,6 +85,29 @@ def test_lexical_returns_only_chunks_sharing_a_stemmed_term() -> None:
     hits = Lexical.build(chunks).query("Why did the bridges collapse?", k=10)
     assert [c.text for c, _ in hits] == ["The bridge collapsed in the storm."]
     assert Lexical.build(chunks).query("the of and", k=10) == []  # stop words only
+
+
+def test_a_dotted_number_is_a_term_whole() -> None:
+    # its one-digit parts are no words of two characters: before, only "released" matched
+    chunks = [chunk(f"Noteworthy changes in release 4.{n}: sed released.") for n in range(9)]
+    chunks += [chunk("Version 3.5.1 released."), chunk("Released in 1.4.8.2 too")]
+    hits = Lexical.build(chunks).query("When was sed 4.8 released?", k=3)
+    assert hits[0][0].text == "Noteworthy changes in release 4.8: sed released."
+    assert hits[0][1] > hits[1][1]
+
+
+def test_a_version_no_passage_writes_is_read_from_the_chunk_bm25_puts_first() -> None:
+    found = [(chunk("Release 4.9 adds --debug."), 0.03), (chunk("Release 4.7 fixes -i."), 0.02)]
+    writes = chunk("Noteworthy changes in release 4.8 (2020-01-14)")
+    other = chunk("Release 4.8.1 is planned.")
+    fused = [*found, (other, 0.015), (writes, 0.012)]
+    lexical = [(found[0][0], 4.0), (writes, 3.5), (other, 2.0)]  # best first
+    replaced = with_version_named("When was 4.8 released?", found, fused, lexical)
+    assert replaced == [*found, (writes, 0.012)]
+    # a passage found writes it, or the question names no dotted number: as found
+    assert with_version_named("When was 4.7 released?", found, fused, lexical) == found
+    assert with_version_named("When was release 4 out?", found, fused, lexical) == found
+    assert with_version_named("Is 5.0 out?", found, fused, lexical) == found  # none writes it
 
 
 def test_the_numbers_a_question_names_that_no_source_writes(

@@ -10,6 +10,7 @@ from qa.text import (
     asks_for_calendar,
     asks_for_count,
     content_terms,
+    item_named,
     names_a_day,
     numbered_headings,
     numbered_items,
@@ -371,3 +372,19 @@ def test_a_number_written_as_a_bound_keeps_its_comparison(
     start = text.rindex(answer)
     begin, end = with_comparison(text, (start, start + len(answer)))
     assert text[begin:end] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("What is step 2?", "2"),
+        ("What does Section 4.1 require?", "4.1"),
+        ("What does clause (3) say?", "3"),
+        ("When do backups run on the 3 database servers?", None),  # a count, not a label
+        ("What are steps 2 and 3?", None),  # two items: neither alone
+        ("What happened in step 2 in 2019?", None),
+        ("Who wrote it?", None),
+    ],
+)
+def test_the_list_item_a_question_names(question: str, item: str | None) -> None:
+    assert item_named(question) == item

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -209,19 +210,29 @@ def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     assert source[begin:end] == "pip install x` to\nget **it**."
 
 
-def test_footnotes_are_blocks_of_their_own_and_their_marks_are_not_read() -> None:
+def test_footnotes_are_blocks_where_they_are_written_and_their_marks_are_not_read() -> None:
     source = (
         "| Name | Licence |\n|---|---|\n| cchardet[^3] | MIT[^2] |\n\n"
         "Universal[^1] detector.\n\n[^1]: Covers all encodings.\n[^2]: A licence,\n"
-        "    disputed.\n[^3]: A fork.\n"
+        "    disputed.\n[^3]: A fork.\n\nMore text here.\n"
     )
     view = markdown_view(source)
     assert "[^" not in view.text and "cchardet\tMIT" in view.text.split("\n")
-    blocks = view.text.split("\n\n")
-    assert {"A fork.", "A licence, disputed.", "Covers all encodings."} <= set(blocks)
+    assert view.text.split("\n\n")[2:] == [
+        "Covers all encodings.",
+        "A licence, disputed.",
+        "A fork.",
+        "More text here.",
+    ]
+    # in the file's order, so that any span of the view maps to the text it was read from
     at = view.text.index("A licence")
-    begin, end = view.to_origin(at, at + len("A licence, disputed."))
-    assert source[begin:end] == "A licence,\n    disputed."
+    begin, end = view.to_origin(at, len(view.text))
+    assert source[begin:end] == source[source.index("A licence") : source.rindex(".") + 1]
+    # no inline footnotes: "^[...]" is a pattern's text, and a stray definition no crash
+    assert markdown_view("Match names with ^[a-z]+$ only.").text == (
+        "Match names with ^[a-z]+$ only."
+    )
+    assert markdown_view("Text[^a].\n\n[^a]: 1. [^b]: nested\n").text.startswith("Text.")
 
 
 def test_ordered_lists_are_numbered_as_rendered() -> None:
@@ -239,6 +250,27 @@ def test_ordered_lists_are_numbered_as_rendered() -> None:
     ]
     html = '<ol start="4"><li>Four</li><li value="9"><p>Nine</p></li></ol><ol type="a"><li>x'
     assert html_view(html).text.split("\n") == ["4. Four", "9. Nine", "", "a. x"]
+    assert markdown_view("0. zero\n1. one\n").text == "0. zero\n1. one"
+    nested = markdown_view("1. 1. inner\n")  # an item nested on its parent's line
+    begin = nested.text.index("1.", 2)
+    assert nested.to_origin(begin, begin + 2) == (3, 5)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<ol><li value="--3">a</li></ol>', "1. a"),  # no number: counted on
+        ('<ol start="³"><li>a</li></ol>', "1. a"),
+        ('<ol start="5x"><li>a</li></ol>', "5. a"),  # as a browser reads it
+        ('<ol type="a" start="99999999999999"><li>a</li></ol>', "a. a"),  # out of range
+        ('<ol type="a" start="1000"><li>a</li></ol>', "1000. a"),  # no wall of letters
+        ('<ol type="A" start="27"><li>a</li></ol>', "AA. a"),
+        ("<ol><li>a</li></ul><li>b</li></ol>", "1. a\n\n2. b"),  # a stray end of a list
+        ("<ul><li>a</li><ol><li>b</li></ol></ul>", "a\n\n1. b"),
+    ],
+)
+def test_html_list_numbers_of_odd_attributes(html: str, expected: str) -> None:
+    assert html_view(html).text == expected
 
 
 def test_a_line_break_written_as_html_keeps_a_table_row_one_unit() -> None:

@@ -163,3 +163,62 @@ def test_a_file_whose_list_definitions_are_missing_reads_its_text_without_number
     document = docx.Document()
     number(document.add_paragraph("Orphan item"), "4711")
     assert text_of(document, tmp_path) == "Orphan item"
+
+
+def define(document: docx.document.Document, xml: str) -> None:
+    """Add raw list definitions and lists (``w:abstractNum`` first, then ``w:num``)."""
+    root = document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
+    for element in parse_xml(f"<w:numbering {nsdecls('w')}>{xml}</w:numbering>"):
+        if element.tag.endswith("}abstractNum"):
+            root.insert(0, element)
+        else:
+            root.append(element)
+
+
+def level(at: int, style: str = "decimal", text: str = "") -> str:
+    return (
+        f'<w:lvl w:ilvl="{at}"><w:start w:val="1"/><w:numFmt w:val="{style}"/>'
+        f'<w:lvlText w:val="{text or f"%{at + 1}."}"/></w:lvl>'
+    )
+
+
+def test_what_word_files_write_in_their_lists_definitions_is_followed(tmp_path: Path) -> None:
+    document = docx.Document()
+    define(
+        document,
+        f'<w:abstractNum w:abstractNumId="901">{level(0)}{level(1, text="%1.%2")}</w:abstractNum>'
+        # a list that defines its own first level, and restarts the second at 5
+        '<w:num w:numId="801"><w:abstractNumId w:val="901"/>'
+        f'<w:lvlOverride w:ilvl="0">{level(0, "lowerLetter", "%1)")}</w:lvlOverride>'
+        '<w:lvlOverride w:ilvl="1"><w:startOverride w:val="5"/></w:lvlOverride></w:num>'
+        # a definition that names a list style, numbered as that style's definition
+        f'<w:abstractNum w:abstractNumId="902"><w:styleLink w:val="Steps"/>{level(0)}'
+        '</w:abstractNum><w:abstractNum w:abstractNumId="903"><w:numStyleLink w:val="Steps"/>'
+        '</w:abstractNum><w:num w:numId="802"><w:abstractNumId w:val="903"/></w:num>'
+        # a level past Word's nine, as a damaged file may write
+        f'<w:abstractNum w:abstractNumId="904">{level(9)}</w:abstractNum>'
+        '<w:num w:numId="803"><w:abstractNumId w:val="904"/></w:num>',
+    )
+    items = [("a", "801", 0), ("b", "801", 1), ("c", "802", 0), ("d", "803", 9)]
+    for text, num, at in items:
+        number(document.add_paragraph(text), num, at)
+    assert text_of(document, tmp_path).splitlines() == ["a) a", "a.5 b", "1. c", "d"]
+
+
+def test_a_numbered_cell_merged_down_rows_is_counted_once(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("Before", style="List Number")
+    table = document.add_table(rows=3, cols=2)
+    merged = table.cell(0, 0).merge(table.cell(2, 0))
+    merged.paragraphs[0].text = "Merged step"
+    merged.paragraphs[0].style = document.styles["List Number"]
+    for row in range(3):
+        table.cell(row, 1).text = f"row {row}"
+    document.add_paragraph("After", style="List Number")
+    assert text_of(document, tmp_path).splitlines() == [
+        "1. Before",
+        "2. Merged step\trow 0",
+        "2. Merged step\trow 1",
+        "2. Merged step\trow 2",
+        "3. After",
+    ]
