@@ -636,8 +636,13 @@ class _HtmlReader(HTMLParser):
 
 
 #: An ordered list's ``type`` as a number format.
-_LIST_TYPES = {"1": "decimal", "a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman"}
-_LIST_TYPES["I"] = "upperRoman"
+_LIST_TYPES = {
+    "1": "decimal",
+    "a": "lowerLetter",
+    "A": "upperLetter",
+    "i": "lowerRoman",
+    "I": "upperRoman",
+}
 
 
 def _ordered(attrs: dict[str, str | None]) -> list[Any]:

@@ -173,8 +173,9 @@ def with_version_named(
     """A question naming a version or a section ("4.8", "3.5.1") asks about the part of a
     text that writes it, which meaning alone rarely finds: release notes are alike from one
     release to the next. When none of the ``hits`` writes it, the chunk that the ``lexical``
-    ranking (best first) puts first among those that do is read as well: in place of one of them, it
-    would put out a passage of the release's section that has gone past its heading."""
+    ranking (best first) puts first among those that do is read as well: in place of one of
+    them, it would put out a passage of the release's section that has gone past its
+    heading."""
     named = {normalize_token(t) for t in number_tokens(question) if "." in t.strip(".")}
     if not named or not hits or any(named <= written_numbers(c.text) for c, _ in hits):
         return hits

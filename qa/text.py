@@ -344,9 +344,9 @@ def numbered_items(text: str) -> list[tuple[Span, str]]:
     """Each list item that begins with a number, up to the next one or the end of its block,
     with its number ("2" of "2. Copy the release."): a question's "step 2" is the item."""
     found = list(_ITEM_NUMBER.finditer(text))
-    ends = [item.start() for item in found[1:]] + [len(text)] * bool(found)
     items = []
-    for item, end in zip(found, ends, strict=True):
+    for i, item in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
         block = text.find("\n\n", item.start(), end)
         span = strip_span(text, item.start(), block if block >= 0 else end)
         items.append((span, normalize_token(item.group(1))))
