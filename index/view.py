@@ -527,7 +527,7 @@ class _HtmlReader(HTMLParser):
         self.links = 0  # links open
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
-        self.lists: list[tuple[str, list[Any]]] = []  # per list open: its tag, an <ol>'s count
+        self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
         self.numbered = False  # an item's number is written: its paragraph goes on its line
 
     def _at(self) -> int:
@@ -566,14 +566,13 @@ class _HtmlReader(HTMLParser):
             self._item_number(self.lists[-1][1], dict(attrs))
         self.links += tag == "a"
 
-    def _item_number(self, count: list[Any], attrs: dict[str, str | None]) -> None:
+    def _item_number(self, count: _Count, attrs: dict[str, str | None]) -> None:
         """Write the number the browser draws before an ordered list's item: counted from
         the list's ``start``, or the item's own ``value``, in the list's ``type``."""
-        number, step, style = count
-        number = _integer(attrs.get("value"), number)
-        count[0] = number + step
+        number = _integer(attrs.get("value"), count.next)
+        count.next = number + count.step
         at, tag = self._at(), self.get_starttag_text() or ""
-        self.out.drawn(f"{list_number(number, style)}.", at, at + len(tag))
+        self.out.drawn(f"{list_number(number, count.style)}.", at, at + len(tag))
         self.out.space(at + len(tag))
         self.numbered = True
 
@@ -645,15 +644,22 @@ _LIST_TYPES = {
 }
 
 
-def _ordered(attrs: dict[str, str | None]) -> list[Any]:
-    """An ``<ol>``'s count: its first number, its step (a ``reversed`` list that says where
-    it starts counts down), its number format."""
-    step = -1 if "reversed" in attrs and attrs.get("start") else 1
-    return [
+@dataclass
+class _Count:
+    """An ``<ol>``'s count: its next item's number, its step (a ``reversed`` list that says
+    where it starts counts down), its number format."""
+
+    next: int
+    step: int
+    style: str
+
+
+def _ordered(attrs: dict[str, str | None]) -> _Count:
+    return _Count(
         _integer(attrs.get("start"), 1),
-        step,
+        -1 if "reversed" in attrs and attrs.get("start") else 1,
         _LIST_TYPES.get(attrs.get("type") or "1", "decimal"),
-    ]
+    )
 
 
 _INTEGER = re.compile(r"\s*([+-]?[0-9]{1,9})(?![0-9])")

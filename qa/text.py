@@ -336,20 +336,25 @@ def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
     return found
 
 
-#: A list item's number first on its line: "2.", "3.1.", "(4)", "5)".
-_ITEM_NUMBER = re.compile(r"^[ \t]*\(?(\d{1,3}(?:\.\d{1,3})*)[.)](?=[ \t]+\S)", re.M)
+#: A list item's label first on its line (:data:`~index.view.LABEL`: "2.", "(4)", "iv.").
+_ITEM_LABEL = re.compile(rf"^[ \t]*({LABEL.pattern})(?=[ \t]+\S)", re.M)
+_ITEM_NUMBER = re.compile(r"\(?(\d+(?:\.\d+)*)[.)]")
 
 
 def numbered_items(text: str) -> list[tuple[Span, str]]:
     """Each list item that begins with a number, up to the next one or the end of its block,
     with its number ("2" of "2. Copy the release."): a question's "step 2" is the item."""
-    found = list(_ITEM_NUMBER.finditer(text))
+    found = [
+        (item.start(), numeric.group(1))
+        for item in _ITEM_LABEL.finditer(text)
+        if (numeric := _ITEM_NUMBER.fullmatch(item.group(1)))
+    ]
     items = []
-    for i, item in enumerate(found):
-        end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        block = text.find("\n\n", item.start(), end)
-        span = strip_span(text, item.start(), block if block >= 0 else end)
-        items.append((span, normalize_token(item.group(1))))
+    for i, (start, number) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(text)
+        block = text.find("\n\n", start, end)
+        span = strip_span(text, start, block if block >= 0 else end)
+        items.append((span, normalize_token(number)))
     return items
 
 
