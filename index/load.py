@@ -363,15 +363,23 @@ _PAGE_NUMBER = re.compile(
 _RUNNING = 3
 
 
+#: The typesetter's ligatures a PDF's text keeps ("conﬁguration ﬁle"), spelt out: no
+#: question, search term or tokenizer writes them.
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+)
+
+
 def pages_text(pages: list[str]) -> str:
     """A PDF's pages as one text, without running heads and feet (a page's first or last
     line that is its number, or that opens or closes 3 pages or more, numbers aside), each
-    page's lines following the last page's: a paragraph a page break cut reads on."""
+    page's lines following the last page's: a paragraph a page break cut reads on. Its
+    ligatures are spelt out."""
 
     def form(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
 
-    split = [page.split("\n") for page in pages if page]
+    split = [page.translate(_LIGATURES).split("\n") for page in pages if page]
     edges = Counter(form(line) for lines in split for line in {lines[0], lines[-1]})
 
     def running(line: str) -> bool:

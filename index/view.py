@@ -153,9 +153,13 @@ class _Builder:
             self._last_end = self.ends[-1] if self.ends else 0
 
     def verbatim(self, text: str, at: int) -> None:
-        """A line of code: kept as written, white space and all."""
+        """A line of code, or a piece of one: kept as written, white space and all. Between
+        two pieces, white space a highlighter wrote apart ("<span>import</span> <span>foo")
+        is a space."""
         if text.strip():
             self._emit(text, at, at + len(text))
+        elif text:
+            self.space(at)
 
     def build(self) -> ReadingView:
         return ReadingView("".join(self.parts), self.origin, self.starts, self.ends)
@@ -504,7 +508,10 @@ class _HtmlReader(HTMLParser):
     HTML lets a page leave out ``</td>`` and ``</dd>``. A link whose text is only a
     permalink's mark ("¶", "#", "↩") is a page's furniture."""
 
-    _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg"})
+    _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg", "nav"})
+    #: Elements whose end a page never leaves out: one marked as a menu or as hidden
+    #: (``role="navigation"``, ``hidden``: a sidebar's table of contents) is skipped to it.
+    _CLOSED = frozenset({"div", "section", "aside", "header", "footer", "ul", "ol", "span"})
     _BLOCKS = frozenset(
         {
             "p", "div", "section", "article", "header", "footer", "main", "nav", "aside",
@@ -529,14 +536,14 @@ class _HtmlReader(HTMLParser):
         self.marks_only = True  # whether the link's text held is permalink marks alone
         self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
         self.numbered = False  # an item's number is written: its paragraph goes on its line
+        self.unseen: list[tuple[str, int]] = []  # per menu or hidden element open: its tag, depth
 
     def _at(self) -> int:
         line, column = self.getpos()
         return self.base + self.line_at[min(line - 1, len(self.line_at) - 1)] + column
 
     def _boundary(self, tag: str) -> None:
-        if self.numbered and tag in ("p", "div"):
-            self.numbered = False
+        if self.numbered and tag in ("p", "div"):  # until the item's first words
             return
         if tag in self.BREAKS or tag in self._CELLS:
             self._release()
@@ -551,6 +558,11 @@ class _HtmlReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIP:
+            self.skipping += 1
+        if self.unseen and self.unseen[-1][0] == tag:
+            self.unseen[-1] = (tag, self.unseen[-1][1] + 1)
+        elif tag in self._CLOSED and _unseen(dict(attrs)):
+            self.unseen.append((tag, 1))
             self.skipping += 1
         self.pre += tag == "pre"
         if tag in ("tr", "dt") and self.frames:
@@ -579,6 +591,11 @@ class _HtmlReader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
             self.skipping = max(0, self.skipping - 1)
+        if self.unseen and self.unseen[-1][0] == tag:
+            self.unseen[-1] = (tag, self.unseen[-1][1] - 1)
+            if not self.unseen[-1][1]:
+                self.unseen.pop()
+                self.skipping = max(0, self.skipping - 1)
         self.pre = max(0, self.pre - (tag == "pre"))
         if tag in ("table", "dl") and self.frames:
             self.frames.pop()
@@ -652,6 +669,11 @@ class _Count:
     next: int
     step: int
     style: str
+
+
+def _unseen(attrs: dict[str, str | None]) -> bool:
+    """Whether an element is a page's menu or is not shown."""
+    return (attrs.get("role") or "").lower() == "navigation" or "hidden" in attrs
 
 
 def _ordered(attrs: dict[str, str | None]) -> _Count:

@@ -98,7 +98,7 @@ def best_spans(
 #: before it, closing marks, sentence punctuation and a possessive after it ("(10,000)."
 #: gives "10,000", "Ada's" gives "Ada").
 _OPENERS = frozenset(OPENING_MARKS)
-_CLOSERS = frozenset(")]}\"'”’»>.,;:!?")
+_CLOSERS = frozenset(")]}\"'”’`»>.,;:!?")
 _POSSESSIVE = ("'s", "’s")
 #: Before or after "=", what makes it part of an operator ("==", ">=", "+=", "=>", "=~"), not
 #: a setting's: a value may begin with a path's "/" or a sign ("--prefix=/usr", "--nice=-5").
@@ -109,9 +109,10 @@ _MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
     pair[1]: -k for k, pair in enumerate(_PAIRS, 1)
 }
 #: A single quote is an apostrophe too ("don't", "students'"), so only the two that open and
-#: close one word are a pair: never ``'1.2.4-beta`` of ``'1.2.4-beta'``.
+#: close one word are a pair: never ``'1.2.4-beta`` of ``'1.2.4-beta'``. A backquote opens
+#: one as GNU and TeX write it (`` `shopt' ``), or as Markdown's code in plain text.
 _QUOTED_WORD = len(_PAIRS) + 1
-_SINGLE_OPENING, _SINGLE_CLOSING = frozenset("'‘"), frozenset("'’")
+_SINGLE_OPENING, _SINGLE_CLOSING = frozenset("'‘`"), frozenset("'’`")
 _STRAIGHT = len(_PAIRS) + 2
 _MARKS['"'] = _STRAIGHT
 

@@ -132,6 +132,13 @@ def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
     assert pages_text(["xiv\nPreface text", "Body text\nxlii"]) == "Preface text\nBody text"
 
 
+def test_pdf_ligatures_are_spelt_out() -> None:
+    """No question, search term or WordPiece token writes "ﬁle"."""
+    assert pages_text(["The conﬁguration ﬁle\nsets the ﬂag", "oﬀ, eﬃciently."]) == (
+        "The configuration file\nsets the flag\noff, efficiently."
+    )
+
+
 def docx_bytes(heading: str, paragraph: str, rows: list[list[str]]) -> bytes:
     """A Word file made by python-docx: a heading, a paragraph, a table, a closing paragraph."""
     document = docx.Document()

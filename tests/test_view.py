@@ -61,6 +61,7 @@ def md_text(draw: st.DrawFn, wrap: bool) -> tuple[str, list[str]]:
 @st.composite
 def markdown_docs(draw: st.DrawFn) -> Doc:
     doc = Doc()
+    marker = ""  # the last block's list marker: a list right after one with the same goes on
     for _ in range(draw(st.integers(1, 6))):
         kind = draw(
             st.sampled_from(["heading", "paragraph", "list", "table", "code", "html", "break"])
@@ -73,8 +74,9 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
             units = []
         elif kind == "list":
             items = draw(st.lists(md_text(wrap=False), min_size=1, max_size=4))
-            marker = draw(st.sampled_from(["- ", "* ", "1. "]))  # "1." on each: 1, 2, 3
+            marker = draw(st.sampled_from([m for m in ["- ", "* ", "1. "] if m != marker]))
             block = "\n".join(marker + text for text, _ in items)
+            # "1." on each: 1, 2, 3
             labels = [f"{n}." if marker == "1. " else "" for n in range(1, len(items) + 1)]
             read = [
                 [label, *item] if label else item
@@ -107,6 +109,7 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
         doc.source += block + "\n\n"
         doc.seen += seen
         doc.units += units
+        marker = marker if kind == "list" else ""
     return doc
 
 
@@ -118,7 +121,9 @@ def html_docs(draw: st.DrawFn) -> Doc:
     doc = Doc(source="<html><head><title>hidden</title><style>p {}</style></head><body>")
     for _ in range(draw(st.integers(1, 6))):
         kind = draw(
-            st.sampled_from(["h", "p", "ul", "ol", "table", "bare table", "dl", "pre", "script"])
+            st.sampled_from(
+                ["h", "p", "ul", "ol", "table", "bare table", "dl", "pre", "script", "menu"]
+            )
         )
         a, b, c = draw(words), draw(words), draw(words)
         if kind == "h":  # with a permalink, whose mark is no word of the text
@@ -139,8 +144,9 @@ def html_docs(draw: st.DrawFn) -> Doc:
             )
         elif kind == "ol":  # the browser draws the numbers, from the list's start
             start = draw(st.integers(1, 12))
+            p, q = draw(st.sampled_from([("<p>", "</p>"), ("<div><p>", "</p></div>")]))
             block, seen, units = (
-                f'<ol start="{start}"><li>{a} {b}</li><li><p>{c}</p></li></ol>',
+                f'<ol start="{start}"><li>{a} {b}</li><li>{p}{c}{q}</li></ol>',
                 [f"{start}.", a, b, f"{start + 1}.", c],
                 [f"{start}. {a} {b}", f"{start + 1}. {c}"],
             )
@@ -159,7 +165,17 @@ def html_docs(draw: st.DrawFn) -> Doc:
             block = f"<dl><dt>{a}</dt><dd><p>{b}</p><p>{c}</p></dd></dl>"
             seen, units = [a, b, c], [f"{a}\t{b} {c}"]
         elif kind == "pre":
-            block, seen, units = f"<pre>{a}  {b}\n{c}</pre>", [a, b, c], [f"{a}  {b}", c]
+            block, seen, units = (  # a highlighter's tags around each word, or none
+                f"<pre>{a}  {b}\n{c}</pre><pre><span>{a}</span> <span>{b}</span>\n  {c}</pre>",
+                [a, b, c, a, b, c],
+                [f"{a}  {b}", c, f"{a} {b}", f"  {c}"],
+            )
+        elif kind == "menu":  # a sidebar's contents, a menu, what is not shown: unread
+            block = (
+                f'<div role="navigation"><div><ul><li>{a}</li></ul></div><div>{b}</div></div>'
+                f"<nav><ol><li>{c}</li></ol></nav><p><span hidden>{b}</span></p>"
+            )
+            seen, units = [], []
         else:
             block, seen, units = f"<script>var {a} = '{b}';</script>", [], []
         doc.source += block + "\n"

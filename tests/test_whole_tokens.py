@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from qa.read import best_spans, encode, load_tokenizer, shared_reader
 
-OPENERS, CLOSERS = "([{\"'“‘«<", ")]}\"'”’»>.,;:!?"
+OPENERS, CLOSERS = "([{\"'“‘«<`", ")]}\"'”’`»>.,;:!?"
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,7 @@ CASES = {
     "Set 'key'='value' now.": ("key", ["key'", "'key'="]),
     "See https://x.org/?id=42&lang=en now.": ("https://x.org/?id=42&lang=en", ["42", "en"]),
     "2.9. The cache\n(b) Its size is 10.": ("2.9. The cache", ["2.9", "(b)", "b"]),
+    "Use the new `shopt' builtin.": ("shopt", ["`shopt", "shopt'", "new `shopt"]),
 }
 
 
@@ -110,7 +111,7 @@ def test_an_answer_stays_on_its_line_and_in_its_cell(tokenizer: Any) -> None:
     assert not [s for s in spans if "\n" in s or "\t" in s]
 
 
-technical = st.from_regex(r"[A-Za-z0-9$(){}\[\]./@:_+\-\"',;!?<>=“”‘’]{1,14}", fullmatch=True)
+technical = st.from_regex(r"[A-Za-z0-9$(){}\[\]./@:_+\-\"',;!?<>=“”‘’`]{1,14}", fullmatch=True)
 
 
 @settings(max_examples=200, deadline=None)
