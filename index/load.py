@@ -361,8 +361,9 @@ _PAGE_NUMBER = re.compile(
 )
 #: A first or last line met on this many pages, numbers aside, is a running head or foot.
 _RUNNING = 3
-
-
+#: A line that ends counting the pages ("Page 3 of 12", "… 3/12"): on page 3 of 12, a
+#: printed page's foot (a browser prints the page's address before it).
+_PAGE_COUNT = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)\s*$", re.IGNORECASE)
 #: The typesetter's ligatures a PDF's text keeps ("conﬁguration ﬁle"), spelt out: no
 #: question, search term or tokenizer writes them.
 _LIGATURES = str.maketrans(
@@ -371,25 +372,42 @@ _LIGATURES = str.maketrans(
 
 
 def pages_text(pages: list[str]) -> str:
-    """A PDF's pages as one text, without running heads and feet (a page's first or last
-    line that is its number, or that opens or closes 3 pages or more, numbers aside), each
-    page's lines following the last page's: a paragraph a page break cut reads on. Its
-    ligatures are spelt out."""
+    """A PDF's pages as one text, each page's lines following the last page's (a paragraph
+    a page break cut reads on), its ligatures spelt out, without running heads and feet: a
+    page's first or last line that is its number or counts the pages, or that opens or
+    closes 3 pages or more, numbers aside; and the line within it, beside one of those,
+    that every page has at that edge (a print's date over its address and page count)."""
 
     def form(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
 
-    split = [page.translate(_LIGATURES).split("\n") for page in pages if page]
-    edges = Counter(form(line) for lines in split for line in {lines[0], lines[-1]})
+    split = [
+        (number, page.translate(_LIGATURES).split("\n"))
+        for number, page in enumerate(pages, 1)
+        if page
+    ]
+    edges = Counter(
+        shape for _, lines in split for shape in {form(x) for x in (*lines[:2], *lines[-2:])}
+    )
 
-    def running(line: str) -> bool:
-        return bool(_PAGE_NUMBER.fullmatch(line.strip())) or edges[form(line)] >= _RUNNING
+    def running(line: str, page: int, beside: bool) -> bool:
+        count = _PAGE_COUNT.search(line)
+        return (
+            bool(_PAGE_NUMBER.fullmatch(line.strip()))
+            or edges[form(line)] >= _RUNNING
+            or (count is not None and (int(count[1]), int(count[2])) == (page, len(pages)))
+            or (beside and edges[form(line)] >= len(split) > 1)
+        )
+
+    def edge(lines: list[str], page: int) -> int:
+        """How many of ``lines``, from the first, are the page's head (or, reversed, foot)."""
+        cut = 0
+        while cut < min(2, len(lines)) and running(lines[cut], page, beside=cut > 0):
+            cut += 1
+        return cut
 
     kept = []
-    for lines in split:
-        if running(lines[0]):
-            lines = lines[1:]
-        if lines and running(lines[-1]):
-            lines = lines[:-1]
-        kept.extend(lines)
+    for page, lines in split:
+        lines = lines[edge(lines, page) :]
+        kept.extend(lines[: len(lines) - edge(lines[::-1], page)])
     return "\n".join(kept)

@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 11  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 12  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -36,7 +36,8 @@ SCHEMA = 11  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # Word's automatic numbers ("2.1", "3.") written before their paragraphs; 10: Markdown's
 # footnotes where they are written, lists' numbers as Word and browsers count odd cases; 11:
 # HTML code highlighted word by word keeps its spaces, menus and hidden elements are not read,
-# a PDF's ligatures are spelt out
+# a PDF's ligatures are spelt out; 12: a printed page's count and the line beside it are
+# running feet, a labelled line goes on where its label stands (a GNU ChangeLog's entries)
 _PAGE = 2000
 _STATES = "files.json"
 

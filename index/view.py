@@ -192,7 +192,9 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     It begins where the unit's text does, or, as the unit's second line, at the file's
     left margin, under a first line set in by at most 4 columns that runs on, when that
     line has a label ("  1. Backups are kept for thirty" over "days, …") or this one
-    begins in lower case; an outdent after that is a new unit (a man page's next option).
+    begins in lower case; or under a labelled first line that runs on, where its label
+    does (a GNU ChangeLog's "* file (func): Remove" over "--enable-valgrind."); an outdent
+    after that is a new unit (a man page's next option).
     A roman numeral of two letters or more is a label only after a line that ends a
     sentence: "CI." is a word wrapped onto a line.
     A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
@@ -207,13 +209,14 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     lengths = sorted(len(shape.rstrip()) for shape in shapes if shape.strip())
     width = lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
     wrapped = width >= 40 and (laid_out or width <= 100)
-    compounds: set[str] | None = None  # hyphenated words the file writes on one line
+    written: tuple[set[str], set[str]] | None = None  # its compounds on one line; its words
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
     previous_at = 0  # where its words begin, past a bullet or a label
     column = 0  # where the open unit's text begins
     one_line = False  # whether the open unit is a single line so far
     near = labelled = False  # the open unit's first line: set in by at most 4; labelled
+    opened = 0  # the open unit's first line's indent
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     for (at, line), shape in zip(lines, shapes, strict=True):
         body = line.strip()
@@ -247,13 +250,17 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
                     and (labelled or body[0].islower())
                     and _runs_on(previous)
                 )
+                or (one_line and labelled and indent == opened < column and _runs_on(previous))
             )
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         )
         if joins and previous is not None and _HYPHEN_BREAK.search(previous):
-            if compounds is None:
-                compounds = {_one_hyphen(w) for w in _COMPOUND.findall(origin)}
-            out.glue(drop_hyphen=_typeset_break(previous.rstrip(), first_word, compounds))
+            if written is None:
+                written = (
+                    {_one_hyphen(w) for w in _COMPOUND.findall(origin)},
+                    set(_LETTERS.findall(origin.casefold())),
+                )
+            out.glue(drop_hyphen=_typeset_break(previous.rstrip(), first_word, *written))
         elif joins and laid_out and previous and _NAME_BREAK.search(previous + first_word[0]):
             out.glue(drop_hyphen=False)  # a page broke a name at its "_": "ASN1_" + "MAX_…"
         elif joins:
@@ -263,7 +270,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         else:
             out.brk(LINE)
             column, one_line = words_at, True
-            near, labelled = indent - margin <= 4, label is not None
+            near, labelled, opened = indent - margin <= 4, label is not None, indent
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
@@ -284,24 +291,31 @@ _COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
 _HYPHEN_BREAK = re.compile(r"[^\s\-\u2010][-\u2010]\s*$")  # a word broken at its hyphen, not a dash
 _NAME_BREAK = re.compile(r"[^\W_]_\s*[^\W_]$")  # a line's last two marks, and the next's first
 _SPLIT_LETTERS = re.compile(r"(?:^|[\s\"“‘'(\[])([^\W\d_]+)[-\u2010]$")
+_SPLIT_PART = re.compile(r"[-/]([^\W\d_]+)[-\u2010]$")  # a compound's last part, a path's
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _one_hyphen(word: str) -> str:
     return word.replace(_HYPHENS[1], _HYPHENS[0]).casefold()
 
 
-def _typeset_break(line: str, first_word: str, compounds: set[str]) -> bool:
+def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[str]) -> bool:
     """Whether a line ending in a word's hyphen broke a word a typesetter hyphenated
     ("manip-" and "ulation"), to be read without its hyphen: letters on both sides, of one
     case, and not a compound the file writes whole elsewhere ("well-known"). Otherwise the
-    hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20")."""
-    head = _SPLIT_LETTERS.search(line)
+    hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20"). The last part of
+    a compound or a path broken so ("initial-argu-" and "ments", "findu-" and "tils/") is
+    one only when the file's ``words`` hold it whole."""
     tail = re.match(r"[^\W\d_]+", first_word)
-    if head is None or tail is None:
+    if tail is None:
         return False
-    a, b = head.group(1), tail.group()
-    same_case = (a[-1].islower() and b[0].islower()) or (a[-1].isupper() and b.isupper())
-    return same_case and _one_hyphen(f"{a}-{b}") not in compounds
+    b = tail.group()
+    if head := _SPLIT_LETTERS.search(line):
+        a = head.group(1)
+        same_case = (a[-1].islower() and b[0].islower()) or (a[-1].isupper() and b.isupper())
+        return same_case and _one_hyphen(f"{a}-{b}") not in compounds
+    part = _SPLIT_PART.search(line)
+    return part is not None and (part.group(1) + b).casefold() in words
 
 
 # -- Markdown ------------------------------------------------------------------------------

@@ -30,14 +30,18 @@ from qa.text import normalize_token, number_tokens, written_numbers
 from qa.types import Passage
 
 #: Part of the saved lexical index's name: raise it when the index is built differently.
-_BM25_VERSION = 5  # 3: the numbers the chunks write saved with it; 4: "4.4.0" of "4.4";
-# 5: a dotted number ("4.8", "3.5.1") is a term
+_BM25_VERSION = 6  # 3: the numbers the chunks write saved with it; 4: "4.4.0" of "4.4";
+# 5: a dotted number ("4.8", "3.5.1") is a term; 6: also after a "v" ("v4.8")
 _NUMBERS = "numbers.json"
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0
 #: llama-index's words of two or more characters, and a dotted number whole ("4.8", "3.5.1"),
-#: whose one-digit parts it would drop: release notes are searched by version.
-_TOKEN_PATTERN = r"(?u)(?<![\w.])\d+(?:\.\d+)+(?!\w)|\b\w\w+\b"
+#: whose one-digit parts it would drop: release notes are searched by version. A version's
+#: "v" is no part of it ("v4.8" is 4.8, not "v4").
+_TOKEN_PATTERN = (
+    r"(?u)(?:(?<![\w.])|(?<=(?<![\w.])[vV]))\d+(?:\.\d+)+(?!\w)"
+    r"|\b(?![vV]\d+(?:\.\d+)+(?!\w))\w\w+\b"
+)
 log = logging.getLogger(__name__)
 
 

@@ -132,6 +132,19 @@ def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
     assert pages_text(["xiv\nPreface text", "Body text\nxlii"]) == "Preface text\nBody text"
 
 
+def test_a_printed_page_loses_its_date_and_count_of_pages_even_on_two_pages() -> None:
+    """A browser prints the date and title over the address and "1/2" on every page; two
+    pages are too few to tell a repeated line from the text's own, but a count of pages
+    tells the foot, and the line beside it that every page has is part of it."""
+    foot = "12/1/26, 3:33 PM units(7)\nfile:///tmp/units.html {}/2"
+    pages = [f"Decimal prefixes\nk kilo\n{foot.format(1)}", f"Binary prefixes\n{foot.format(2)}"]
+    assert pages_text(pages) == "Decimal prefixes\nk kilo\nBinary prefixes"
+    # a count that is not this page's, and a repeated line beside no running one, stay
+    assert pages_text(["Install\nstep one\nsee 3/4", "Install\nstep two\nsee 3/4"]) == (
+        "Install\nstep one\nsee 3/4\nInstall\nstep two\nsee 3/4"
+    )
+
+
 def test_pdf_ligatures_are_spelt_out() -> None:
     """No question, search term or WordPiece token writes "ﬁle"."""
     assert pages_text(["The conﬁguration ﬁle\nsets the ﬂag", "oﬀ, eﬃciently."]) == (

@@ -94,6 +94,11 @@ def test_a_dotted_number_is_a_term_whole() -> None:
     hits = Lexical.build(chunks).query("When was sed 4.8 released?", k=3)
     assert hits[0][0].text == "Noteworthy changes in release 4.8: sed released."
     assert hits[0][1] > hits[1][1]
+    # a version's "v" is no part of it, in the text or in the question
+    tagged = [chunk(f"Tagged v4.{n}, sed released.") for n in range(9)]
+    for question, text in (("When was sed 4.8 released?", "v4.8"), ("Is V4.3 out?", "v4.3")):
+        hits = Lexical.build([*tagged, *chunks]).query(question, k=3)
+        assert text in hits[0][0].text and hits[0][1] > hits[1][1]
 
 
 def test_a_version_no_passage_writes_is_read_from_the_chunk_bm25_puts_first() -> None:

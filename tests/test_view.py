@@ -430,6 +430,30 @@ def test_a_first_line_set_in_goes_on_at_the_left_margin() -> None:
     )
 
 
+CHANGELOG = """\
+2023-02-01  Mark Wielaard  <mark@klomp.org>
+
+\t* Makefile.am (AM_DISTCHECK_CONFIGURE_FLAGS): Remove the flags that
+\t--enable-valgrind and --enable-sanitize-undefined add.
+\t* configure.ac: Check for AC_PROG_CC_C11 and fall back on the older
+\tAC_PROG_CC_C99 for earlier versions.
+\t* libelf/elf_begin.c (file_read_elf): Handle a truncated header.
+\tThe next sentence is a unit: the line above ends its own.
+"""
+
+
+def test_a_labelled_line_goes_on_where_its_label_stands() -> None:
+    """A GNU ChangeLog sets an entry's lines under its "*", not under its text."""
+    assert plain_view(CHANGELOG).text.split("\n")[2:] == [
+        "Makefile.am (AM_DISTCHECK_CONFIGURE_FLAGS): Remove the flags that "
+        "--enable-valgrind and --enable-sanitize-undefined add.",
+        "configure.ac: Check for AC_PROG_CC_C11 and fall back on the older AC_PROG_CC_C99 for "
+        "earlier versions.",
+        "libelf/elf_begin.c (file_read_elf): Handle a truncated header.",
+        "The next sentence is a unit: the line above ends its own.",
+    ]
+
+
 def test_indents_count_a_tab_as_a_terminal_shows_it() -> None:
     # a man page as `col -b` writes it: the term set in by spaces, its text by a tab
     page = (
@@ -496,6 +520,28 @@ def test_a_word_broken_at_a_hyphen_over_two_lines_is_read_whole() -> None:
     start = view.text.index("manipulation")
     begin, end = view.to_origin(start, start + len("manipulation"))
     assert HYPHENATED[begin:end] == "manip-\nulation"
+
+
+PARTS = """\
+xargs reads items from the standard input and runs the command with any initial-argu-
+ments followed by items read from the standard input, up to a limit that is system-de-
+fined. GNU findutils online help is at <https://www.gnu.org/software/findu-
+tils/#get-help>, and its defined options are said there: see the --jobserver-
+auth option and the initial arguments of each command in the manual pages.
+"""
+
+
+def test_the_last_part_of_a_compound_or_a_path_broken_at_a_hyphen_is_read_whole() -> None:
+    """After a compound's own hyphen or a path's slash, a break is a typesetter's when the
+    file writes the word whole elsewhere ("arguments", "defined", "findutils")."""
+    view = plain_view(PARTS.replace("-\n", "\u2010\n")).text
+    for word in (
+        "initial-arguments",
+        "system-defined.",
+        "/software/findutils/",
+        "jobserver\u2010auth",
+    ):
+        assert word in view
 
 
 def test_pdf_text_is_laid_out_lines_however_long() -> None:
