@@ -523,9 +523,12 @@ class _HtmlReader(HTMLParser):
     permalink's mark ("¶", "#", "↩") is a page's furniture."""
 
     _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg", "nav"})
-    #: Elements whose end a page never leaves out: one marked as a menu or as hidden
-    #: (``role="navigation"``, ``hidden``: a sidebar's table of contents) is skipped to it.
-    _CLOSED = frozenset({"div", "section", "aside", "header", "footer", "ul", "ol", "span"})
+    #: Elements whose end a page never leaves out: one marked as a menu, a control or not
+    #: shown (``role="navigation"``, ``role="menu"``, ``hidden``, ``aria-hidden="true"``: a
+    #: sidebar's table of contents, a theme picker, an icon) is skipped to it.
+    _CLOSED = frozenset(
+        {"div", "section", "aside", "header", "footer", "ul", "ol", "span", "a", "form"}
+    )
     _BLOCKS = frozenset(
         {
             "p", "div", "section", "article", "header", "footer", "main", "nav", "aside",
@@ -685,9 +688,17 @@ class _Count:
     style: str
 
 
+#: ARIA roles of a page's own controls, not of what it says.
+_CONTROLS = frozenset({"navigation", "menu", "menubar", "toolbar", "dialog", "search"})
+
+
 def _unseen(attrs: dict[str, str | None]) -> bool:
-    """Whether an element is a page's menu or is not shown."""
-    return (attrs.get("role") or "").lower() == "navigation" or "hidden" in attrs
+    """Whether an element is a page's menu or control, or is not shown."""
+    return (
+        (attrs.get("role") or "").lower() in _CONTROLS
+        or "hidden" in attrs
+        or (attrs.get("aria-hidden") or "").lower() == "true"
+    )
 
 
 def _ordered(attrs: dict[str, str | None]) -> _Count:

@@ -174,6 +174,8 @@ def html_docs(draw: st.DrawFn) -> Doc:
             block = (
                 f'<div role="navigation"><div><ul><li>{a}</li></ul></div><div>{b}</div></div>'
                 f"<nav><ol><li>{c}</li></ol></nav><p><span hidden>{b}</span></p>"
+                f'<ul role="menu"><li><button role="menuitem">{a}</button></li></ul>'
+                f'<p><a href="#{c}" aria-hidden="true">{c}</a></p>'
             )
             seen, units = [], []
         else:
