@@ -361,9 +361,9 @@ _PAGE_NUMBER = re.compile(
 )
 #: A first or last line met on this many pages, numbers aside, is a running head or foot.
 _RUNNING = 3
-#: A line that ends counting the pages ("Page 3 of 12", "… 3/12"): on page 3 of 12, a
-#: printed page's foot (a browser prints the page's address before it).
-_PAGE_COUNT = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)\s*$", re.IGNORECASE)
+#: A line that ends counting the pages ("Page 3 of 12", "… 3/12"; not a date's "2024/1/2"):
+#: on page 3 of 12, when every page counts so at that edge, a printed page's foot (or head).
+_PAGE_COUNT = re.compile(r"(?<![\d/.\-])(\d+)\s*(?:of|/)\s*(\d+)\s*$", re.IGNORECASE)
 #: The typesetter's ligatures a PDF's text keeps ("conﬁguration ﬁle"), spelt out: no
 #: question, search term or tokenizer writes them.
 _LIGATURES = str.maketrans(
@@ -374,11 +374,16 @@ _LIGATURES = str.maketrans(
 def pages_text(pages: list[str]) -> str:
     """A PDF's pages as one text, each page's lines following the last page's (a paragraph
     a page break cut reads on), its ligatures spelt out, without running heads and feet: a
-    page's first or last line that is its number or counts the pages, or that opens or
-    closes 3 pages or more, numbers aside; and the line within it, beside one of those,
-    that every page has at that edge (a print's date over its address and page count)."""
+    page's first or last line that is its number, or that opens or closes 3 pages or more,
+    numbers aside (but not a table's row of numbers alone), or that counts the pages as
+    every page does at that edge; and the line
+    beside one of those that every page has there too (a print's date over its address and
+    page count)."""
 
     def form(line: str) -> str:
+        """The line with its numbers aside; none for a line of numbers alone (a table's row)."""
+        if not any(c.isalpha() for c in line):
+            return ""
         return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
 
     split = [
@@ -386,28 +391,35 @@ def pages_text(pages: list[str]) -> str:
         for number, page in enumerate(pages, 1)
         if page
     ]
-    edges = Counter(
-        shape for _, lines in split for shape in {form(x) for x in (*lines[:2], *lines[-2:])}
+    edges = Counter(form(line) for _, lines in split for line in {lines[0], lines[-1]})
+
+    def counts(line: str, page: int) -> bool:
+        found = _PAGE_COUNT.search(line)
+        return found is not None and (int(found[1]), int(found[2])) == (page, len(pages))
+
+    def peel(sides: list[tuple[int, list[str]]]) -> list[int]:
+        """How many lines of each page's side (its lines from that edge in) are running."""
+        counted = all(counts(lines[0], page) for page, lines in sides)
+        inner = Counter(form(lines[1]) for _, lines in sides if len(lines) > 1)
+        cuts = []
+        for page, lines in sides:
+            line, shape = lines[0], form(lines[0])
+            outer = (
+                bool(_PAGE_NUMBER.fullmatch(line.strip()))
+                or (shape != "" and edges[shape] >= _RUNNING)
+                or (counted and counts(line, page))
+            )
+            within = form(lines[1]) if len(lines) > 1 else ""
+            beside = outer and within != "" and inner[within] == len(sides) > 1
+            cuts.append(outer + beside)
+        return cuts
+
+    heads = peel(split)
+    rests = [(page, lines[cut:]) for (page, lines), cut in zip(split, heads, strict=True)]
+    rests = [(page, lines) for page, lines in rests if lines]
+    feet = peel([(page, lines[::-1]) for page, lines in rests])
+    return "\n".join(
+        line
+        for (_, lines), cut in zip(rests, feet, strict=True)
+        for line in lines[: len(lines) - cut]
     )
-
-    def running(line: str, page: int, beside: bool) -> bool:
-        count = _PAGE_COUNT.search(line)
-        return (
-            bool(_PAGE_NUMBER.fullmatch(line.strip()))
-            or edges[form(line)] >= _RUNNING
-            or (count is not None and (int(count[1]), int(count[2])) == (page, len(pages)))
-            or (beside and edges[form(line)] >= len(split) > 1)
-        )
-
-    def edge(lines: list[str], page: int) -> int:
-        """How many of ``lines``, from the first, are the page's head (or, reversed, foot)."""
-        cut = 0
-        while cut < min(2, len(lines)) and running(lines[cut], page, beside=cut > 0):
-            cut += 1
-        return cut
-
-    kept = []
-    for page, lines in split:
-        lines = lines[edge(lines, page) :]
-        kept.extend(lines[: len(lines) - edge(lines[::-1], page)])
-    return "\n".join(kept)

@@ -88,10 +88,11 @@ class _Builder:
         self._space: int | None = None  # where a pending space came from
         self._sep = ""  # a pending separator
         self._last_end = 0  # where the last character added came from (its end)
+        self._gap: tuple[str, int] | None = None  # white space of a code line, until its words
 
     def brk(self, sep: str) -> None:
         """End the unit: what comes next begins a new one, after ``sep`` (or a stronger)."""
-        self._space = None
+        self._space, self._gap = None, None
         if _STRENGTH[sep] > _STRENGTH.get(self._sep, 0):
             self._sep = sep
 
@@ -134,6 +135,7 @@ class _Builder:
         if text.isspace():
             self.space(start)
         elif text:
+            self._emit_gap()
             self._emit(text, start, end)
 
     def drawn(self, text: str, start: int, end: int) -> None:
@@ -153,13 +155,22 @@ class _Builder:
             self._last_end = self.ends[-1] if self.ends else 0
 
     def verbatim(self, text: str, at: int) -> None:
-        """A line of code, or a piece of one: kept as written, white space and all. Between
-        two pieces, white space a highlighter wrote apart ("<span>import</span> <span>foo")
-        is a space."""
-        if text.strip():
-            self._emit(text, at, at + len(text))
-        elif text:
-            self.space(at)
+        """A line of code, or a piece of one: kept as written, white space and all, also
+        where a highlighter wrote it apart ("<span>    </span><span>return</span>"), but at
+        the line's end."""
+        if not text.strip():
+            if text:
+                gap, begin = self._gap or ("", at)
+                self._gap = (gap + text, begin) if begin + len(gap) == at else (text, at)
+            return
+        self._emit_gap()
+        self._emit(text, at, at + len(text))
+
+    def _emit_gap(self) -> None:
+        if self._gap is not None:
+            gap, begin = self._gap
+            self._emit(gap, begin, begin + len(gap))
+            self._gap = None
 
     def build(self) -> ReadingView:
         return ReadingView("".join(self.parts), self.origin, self.starts, self.ends)
@@ -287,7 +298,9 @@ def _runs_on(line: str) -> bool:
 
 #: The hyphen, and Unicode's own (U+2010), which man pages set in UTF-8 write.
 _HYPHENS = ("-", "\u2010")
-_COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
+#: Two words joined by a hyphen, each pair of a longer compound too ("multi-arch" of
+#: "enable-multi-arch").
+_COMPOUND = re.compile(r"(?<![^\W\d_])(?=([^\W\d_]+[-\u2010][^\W\d_]+))")
 _HYPHEN_BREAK = re.compile(r"[^\s\-\u2010][-\u2010]\s*$")  # a word broken at its hyphen, not a dash
 _NAME_BREAK = re.compile(r"[^\W_]_\s*[^\W_]$")  # a line's last two marks, and the next's first
 _SPLIT_LETTERS = re.compile(r"(?:^|[\s\"“‘'(\[])([^\W\d_]+)[-\u2010]$")
@@ -305,7 +318,7 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[s
     case, and not a compound the file writes whole elsewhere ("well-known"). Otherwise the
     hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20"). The last part of
     a compound or a path broken so ("initial-argu-" and "ments", "findu-" and "tils/") is
-    one only when the file's ``words`` hold it whole."""
+    one only when the file's ``words`` hold it whole, and not its ``compounds``."""
     tail = re.match(r"[^\W\d_]+", first_word)
     if tail is None:
         return False
@@ -315,7 +328,9 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[s
         same_case = (a[-1].islower() and b[0].islower()) or (a[-1].isupper() and b.isupper())
         return same_case and _one_hyphen(f"{a}-{b}") not in compounds
     part = _SPLIT_PART.search(line)
-    return part is not None and (part.group(1) + b).casefold() in words
+    if part is None or _one_hyphen(f"{part.group(1)}-{b}") in compounds:
+        return False
+    return (part.group(1) + b).casefold() in words
 
 
 # -- Markdown ------------------------------------------------------------------------------
@@ -523,12 +538,19 @@ class _HtmlReader(HTMLParser):
     permalink's mark ("¶", "#", "↩") is a page's furniture."""
 
     _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg", "nav"})
-    #: Elements whose end a page never leaves out: one marked as a menu, a control or not
-    #: shown (``role="navigation"``, ``role="menu"``, ``hidden``, ``aria-hidden="true"``: a
-    #: sidebar's table of contents, a theme picker, an icon) is skipped to it.
-    _CLOSED = frozenset(
-        {"div", "section", "aside", "header", "footer", "ul", "ol", "span", "a", "form"}
-    )
+    #: What a page's head holds: any other element begins its body, and so ends the head
+    #: (HTML lets a page leave out ``</head>``).
+    _HEAD = frozenset({"title", "meta", "link", "style", "script", "base", "noscript", "template"})
+    _VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+    )  # fmt: skip
+    #: Elements whose end a page may leave out: one marked as not shown could not be told
+    #: from what follows it.
+    _OPEN_ENDED = frozenset(
+        {"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+         "tfoot", "colgroup", "caption", "rt", "rp", "html", "body", "head"}
+    )  # fmt: skip
     _BLOCKS = frozenset(
         {
             "p", "div", "section", "article", "header", "footer", "main", "nav", "aside",
@@ -545,7 +567,8 @@ class _HtmlReader(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.out, self.base = out, base
         self.line_at = _line_starts(text)
-        self.skipping = 0
+        self.open: list[str] = []  # the elements open, innermost last, as a browser nests them
+        self.unread_from: int | None = None  # how many are open around the one not read
         self.pre = 0
         self.frames: list[bool] = []  # per table or definition list open: a cell open in it
         self.links = 0  # links open
@@ -553,7 +576,21 @@ class _HtmlReader(HTMLParser):
         self.marks_only = True  # whether the link's text held is permalink marks alone
         self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
         self.numbered = False  # an item's number is written: its paragraph goes on its line
-        self.unseen: list[tuple[str, int]] = []  # per menu or hidden element open: its tag, depth
+
+    @property
+    def skipping(self) -> bool:
+        """Inside code, styles, the head, a menu, a control or what is not shown: one of
+        :attr:`_SKIP`, or an element marked so (:func:`_unseen`), up to its end or to the
+        end of an element around it, which ends it too."""
+        return self.unread_from is not None
+
+    def _close(self, tag: str) -> None:
+        """The end of the innermost ``tag`` open and of all open inside it; a stray end
+        (nothing open of that name) ends nothing."""
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+            if self.unread_from is not None and len(self.open) <= self.unread_from:
+                self.unread_from = None
 
     def _at(self) -> int:
         line, column = self.getpos()
@@ -574,13 +611,14 @@ class _HtmlReader(HTMLParser):
             self.out.brk(CELL)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self.skipping += 1
-        if self.unseen and self.unseen[-1][0] == tag:
-            self.unseen[-1] = (tag, self.unseen[-1][1] + 1)
-        elif tag in self._CLOSED and _unseen(dict(attrs)):
-            self.unseen.append((tag, 1))
-            self.skipping += 1
+        named = dict(attrs)
+        if tag not in self._HEAD:
+            self._close("head")
+        if tag not in self._VOID:
+            self.open.append(tag)
+            unread = tag in self._SKIP or (tag not in self._OPEN_ENDED and _unseen(named))
+            if unread and self.unread_from is None:
+                self.unread_from = len(self.open) - 1
         self.pre += tag == "pre"
         if tag in ("tr", "dt") and self.frames:
             self.frames[-1] = False  # the cell before, left open, ends
@@ -590,9 +628,9 @@ class _HtmlReader(HTMLParser):
         elif tag in self._CELLS and self.frames:
             self.frames[-1] = True
         elif tag in ("ol", "ul"):
-            self.lists.append((tag, _ordered(dict(attrs))))
+            self.lists.append((tag, _ordered(named)))
         elif tag == "li" and self.lists and self.lists[-1][0] == "ol" and not self.skipping:
-            self._item_number(self.lists[-1][1], dict(attrs))
+            self._item_number(self.lists[-1][1], named)
         self.links += tag == "a"
 
     def _item_number(self, count: _Count, attrs: dict[str, str | None]) -> None:
@@ -606,13 +644,7 @@ class _HtmlReader(HTMLParser):
         self.numbered = True
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        if self.unseen and self.unseen[-1][0] == tag:
-            self.unseen[-1] = (tag, self.unseen[-1][1] - 1)
-            if not self.unseen[-1][1]:
-                self.unseen.pop()
-                self.skipping = max(0, self.skipping - 1)
+        self._close(tag)
         self.pre = max(0, self.pre - (tag == "pre"))
         if tag in ("table", "dl") and self.frames:
             self.frames.pop()
@@ -642,8 +674,8 @@ class _HtmlReader(HTMLParser):
         self.held, self.marks_only = [], True
 
     def handle_data(self, data: str) -> None:
-        self.numbered = self.numbered and data.isspace()
         if not self.skipping:
+            self.numbered = self.numbered and data.isspace()
             at, pre = self._at(), self.pre
             self._write(data, lambda: self._data(data, at, pre))
 
@@ -693,12 +725,12 @@ _CONTROLS = frozenset({"navigation", "menu", "menubar", "toolbar", "dialog", "se
 
 
 def _unseen(attrs: dict[str, str | None]) -> bool:
-    """Whether an element is a page's menu or control, or is not shown."""
-    return (
-        (attrs.get("role") or "").lower() in _CONTROLS
-        or "hidden" in attrs
-        or (attrs.get("aria-hidden") or "").lower() == "true"
-    )
+    """Whether an element is a page's menu or control, or is not shown: a tab's panel is
+    a click away, and ``hidden="until-found"`` is found by a search of the page."""
+    role = (attrs.get("role") or "").lower()
+    hidden = "hidden" in attrs and (attrs["hidden"] or "").lower() != "until-found"
+    concealed = hidden or (attrs.get("aria-hidden") or "").lower() == "true"
+    return role in _CONTROLS or (concealed and role != "tabpanel")
 
 
 def _ordered(attrs: dict[str, str | None]) -> _Count:

@@ -95,9 +95,9 @@ def best_spans(
 
 
 #: What may stand outside an answer within its whitespace-delimited token: opening marks
-#: before it, closing marks, sentence punctuation and a possessive after it ("(10,000)."
-#: gives "10,000", "Ada's" gives "Ada").
-_OPENERS = frozenset(OPENING_MARKS)
+#: before it (a backquote too: "`shopt'"), closing marks, sentence punctuation and a
+#: possessive after it ("(10,000)." gives "10,000", "Ada's" gives "Ada").
+_OPENERS = frozenset(OPENING_MARKS + "`")
 _CLOSERS = frozenset(")]}\"'”’`»>.,;:!?")
 _POSSESSIVE = ("'s", "’s")
 #: Before or after "=", what makes it part of an operator ("==", ">=", "+=", "=>", "=~"), not

@@ -38,9 +38,9 @@ RRF_K = 60.0
 #: llama-index's words of two or more characters, and a dotted number whole ("4.8", "3.5.1"),
 #: whose one-digit parts it would drop: release notes are searched by version. A version's
 #: "v" is no part of it ("v4.8" is 4.8, not "v4").
-_TOKEN_PATTERN = (
-    r"(?u)(?:(?<![\w.])|(?<=(?<![\w.])[vV]))\d+(?:\.\d+)+(?!\w)"
-    r"|\b(?![vV]\d+(?:\.\d+)+(?!\w))\w\w+\b"
+_TOKEN_PATTERN = (  # bm25s lowers the text first
+    r"(?u)(?:(?<![\w.])|(?<=(?<![\w.])v))\d+(?:\.\d+)+(?!\w)"
+    r"|\b(?!(?<![\w.])v\d+(?:\.\d+)+(?!\w))\w\w+\b"
 )
 log = logging.getLogger(__name__)
 

@@ -309,7 +309,7 @@ _HEADING_WORDS = 10
 _HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a title
 #: Marks that open a bracketed or quoted stretch: they may stand before an answer's first
 #: word (:mod:`qa.read`) and before a heading's ("[2.0.1] - 2024-01-02").
-OPENING_MARKS = "([{\"'“‘«<`"
+OPENING_MARKS = "([{\"'“‘«<"
 
 
 def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:

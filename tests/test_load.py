@@ -143,6 +143,15 @@ def test_a_printed_page_loses_its_date_and_count_of_pages_even_on_two_pages() ->
     assert pages_text(["Install\nstep one\nsee 3/4", "Install\nstep two\nsee 3/4"]) == (
         "Install\nstep one\nsee 3/4\nInstall\nstep two\nsee 3/4"
     )
+    # a date is no count; a count only some pages write is the text's own
+    assert pages_text(["Minutes\nSigned 2024/1/2", "Attendees\nAda"]).endswith(
+        "2024/1/2\nAttendees\nAda"
+    )
+    two = ["Intro\nStep 3\nfile:///x 1/2", "Step 4\nmore text\nfile:///x 2/2"]
+    assert pages_text(two) == "Intro\nStep 3\nStep 4\nmore text"  # "Step" opens one page
+    # a table's rows of numbers alone are no running heads, however alike
+    rows = [f"{year} 4.5 5.25" for year in range(2000, 2030)]
+    assert pages_text(["\n".join(rows[at : at + 10]) for at in (0, 10, 20)]).split("\n") == rows
 
 
 def test_pdf_ligatures_are_spelt_out() -> None:

@@ -166,7 +166,8 @@ def html_docs(draw: st.DrawFn) -> Doc:
             seen, units = [a, b, c], [f"{a}\t{b} {c}"]
         elif kind == "pre":
             block, seen, units = (  # a highlighter's tags around each word, or none
-                f"<pre>{a}  {b}\n{c}</pre><pre><span>{a}</span> <span>{b}</span>\n  {c}</pre>",
+                f"<pre>{a}  {b}\n{c}</pre>"
+                f"<pre><span>{a}</span> <span>{b}</span>\n<i>  </i><b>{c}</b></pre>",
                 [a, b, c, a, b, c],
                 [f"{a}  {b}", c, f"{a} {b}", f"  {c}"],
             )
@@ -553,3 +554,22 @@ def test_pdf_text_is_laid_out_lines_however_long() -> None:
     assert all(len(line) > 100 for line in lines)
     assert reading_view(".txt", text).text.count("\n") == 7  # a text file's long lines: units
     assert "\n" not in reading_view(".pdf", text).text  # a PDF's: a page layout, joined
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<html><head><title>x</title><body><p>Main</p>", "Main"),  # no </head>
+        ('<section><div role="navigation"><div>menu</div></section><p>Main</p>', "Main"),
+        ('<div hidden><span aria-hidden="true">x</div><p>Main</p>', "Main"),
+        ("<div hidden>secret</nav> more secret</div><p>Main</p>", "Main"),
+        ('<div role="tabpanel" hidden><p>Run setup.</p></div>', "Run setup."),  # a click away
+        ('<div hidden="until-found">Found by a search</div>', "Found by a search"),
+        ("<p hidden>One<p>Two", "One\n\nTwo"),  # an end a page may leave out: not skipped
+        ('<ol><li><span aria-hidden="true">#</span><p>Install it.</p></li></ol>', "1. Install it."),
+    ],
+)
+def test_what_a_page_does_not_show_is_skipped_to_its_end_or_its_parent_s(
+    html: str, text: str
+) -> None:
+    assert html_view(html).text == text
