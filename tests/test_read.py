@@ -154,26 +154,6 @@ def test_it_finds_the_answer_span_and_declines_what_the_passage_does_not_say() -
     assert off.margin < reader.threshold
 
 
-def test_a_passage_reads_the_same_whatever_is_read_with_it() -> None:
-    """int8 activations are quantized by the range of what the model is given at once: read
-    in one batch, a passage's margin moved with the passages beside it."""
-    passages = [
-        "The lighthouse on Gull Rock was kept by Ilse Varga from 1921 until 1957.",
-        "Install with pip install quill[cli]; it needs Python 3.9 or later. " * 12,
-        "Ferenc Varga lit the lamp every night. It can be seen 18 miles out to sea.",
-    ]
-    reader = shared_reader()
-    question = "Who kept the lighthouse?"
-    together = {r.passage: r for r in reader.read(question, passages)}
-    for at, passage in enumerate(passages):
-        alone = reader.read(question, [passage])[0]
-        assert (alone.start, alone.end, alone.margin) == (
-            together[at].start,
-            together[at].end,
-            together[at].margin,
-        )
-
-
 def test_reading_imports_neither_torch_nor_transformers() -> None:
     code = (
         "import sys\n"
