@@ -376,9 +376,8 @@ def pages_text(pages: list[str]) -> str:
     a page break cut reads on), its ligatures spelt out, without running heads and feet: a
     page's first or last line that is its number, or that opens or closes 3 pages or more,
     numbers aside (but not a table's row of numbers alone), or that counts the pages as
-    every page does at that edge; and the line
-    beside one of those that every page has there too (a print's date over its address and
-    page count)."""
+    every page does at that edge; and the line beside one of those that every page has
+    there too (a print's date over its address and page count)."""
 
     def form(line: str) -> str:
         """The line with its numbers aside; none for a line of numbers alone (a table's row)."""

@@ -37,7 +37,8 @@ SCHEMA = 12  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # footnotes where they are written, lists' numbers as Word and browsers count odd cases; 11:
 # HTML code highlighted word by word keeps its spaces, menus and hidden elements are not read,
 # a PDF's ligatures are spelt out; 12: a printed page's count and the line beside it are
-# running feet, a labelled line goes on where its label stands (a GNU ChangeLog's entries)
+# running feet, a labelled line goes on where its label stands (a GNU ChangeLog's entries),
+# an HTML page without </head> is read
 _PAGE = 2000
 _STATES = "files.json"
 

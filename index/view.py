@@ -545,8 +545,8 @@ class _HtmlReader(HTMLParser):
         {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
          "track", "wbr"}
     )  # fmt: skip
-    #: Elements whose end a page may leave out: one marked as not shown could not be told
-    #: from what follows it.
+    #: Elements whose end a page may leave out: not kept open (a page of a thousand "<p>"
+    #: would nest them all), and one marked as not shown could not be told from what follows.
     _OPEN_ENDED = frozenset(
         {"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
          "tfoot", "colgroup", "caption", "rt", "rp", "html", "body", "head"}
@@ -567,7 +567,7 @@ class _HtmlReader(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.out, self.base = out, base
         self.line_at = _line_starts(text)
-        self.open: list[str] = []  # the elements open, innermost last, as a browser nests them
+        self.open: list[str] = []  # the elements open whose end a page writes, innermost last
         self.unread_from: int | None = None  # how many are open around the one not read
         self.pre = 0
         self.frames: list[bool] = []  # per table or definition list open: a cell open in it
@@ -614,10 +614,9 @@ class _HtmlReader(HTMLParser):
         named = dict(attrs)
         if tag not in self._HEAD:
             self._close("head")
-        if tag not in self._VOID:
+        if tag in self._SKIP or tag not in self._VOID | self._OPEN_ENDED:
             self.open.append(tag)
-            unread = tag in self._SKIP or (tag not in self._OPEN_ENDED and _unseen(named))
-            if unread and self.unread_from is None:
+            if self.unread_from is None and (tag in self._SKIP or _unseen(named)):
                 self.unread_from = len(self.open) - 1
         self.pre += tag == "pre"
         if tag in ("tr", "dt") and self.frames:
