@@ -319,7 +319,7 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[s
     hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20"). The last part of
     a compound or a path broken so ("initial-argu-" and "ments", "findu-" and "tils/") is
     one only when the file's ``words`` hold it whole, and not its ``compounds``."""
-    tail = re.match(r"[^\W\d_]+", first_word)
+    tail = _LETTERS.match(first_word)
     if tail is None:
         return False
     b = tail.group()
