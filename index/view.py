@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
+from itertools import pairwise
 from typing import Any
 
 #: What separates units in the view, weakest first: table cells, lines of one block, blocks.
@@ -33,7 +34,8 @@ LABEL = re.compile(
 )
 _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
 _ROMAN_WORD = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]")
-_RULE = re.compile(r"([=\-_*~#+.])\1{2,}")  # a line drawn under or between: decoration
+#: A line drawn under or between, or a table's border ("====  ======"): decoration.
+_RULE = re.compile(r"([=\-_*~#+.])\1{2,}(?:[ \t]+\1{3,})*")
 #: A field's key, capitalised, of one to three words: "Upstream: http://…", "Bug reports:".
 _FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
 
@@ -208,7 +210,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     after that is a new unit (a man page's next option).
     A roman numeral of two letters or more is a label only after a line that ends a
     sentence: "CI." is a word wrapped onto a line.
-    A text whose lines are longer than 100 characters is not wrapped: every line is a unit;
+    A text whose lines break further than 100 columns in is not wrapped: every line is a unit
+    (a line made longer by a word too long to break, such as a URL, is wrapped all the same);
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
     read whole (:func:`_typeset_break`), as is a name a page broke at its underscore.
@@ -217,9 +220,12 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     """
     lines = list(_lines(origin))
     shapes = [line.expandtabs() for _, line in lines]
-    lengths = sorted(len(shape.rstrip()) for shape in shapes if shape.strip())
-    width = lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
-    wrapped = width >= 40 and (laid_out or width <= 100)
+    rows = _table_rows([line for _, line in lines])
+    ends = [len(shape.rstrip()) for shape in shapes if shape.strip()]
+    breaks = [len(shape.rstrip()) - len(shape.split()[-1]) for shape in shapes if shape.strip()]
+    unwrapped = not laid_out and _top(breaks) > _WIDEST
+    width = _top([end for end in ends if laid_out or end <= _WIDEST])
+    wrapped = width >= 40 and not unwrapped
     written: tuple[set[str], set[str]] | None = None  # its compounds on one line; its words
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
@@ -229,7 +235,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     near = labelled = False  # the open unit's first line: set in by at most 4; labelled
     opened = 0  # the open unit's first line's indent
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
-    for (at, line), shape in zip(lines, shapes, strict=True):
+    previous_row = False  # whether the line before is a table's row
+    for (at, line), shape, cells in zip(lines, shapes, rows, strict=True):
         body = line.strip()
         if not body:
             out.brk(BLOCK)
@@ -249,6 +256,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         joins = (
             wrapped
             and previous is not None
+            and cells is None
+            and not previous_row
             and label is None
             and not (_FIELD.match(shape, words_at) and _FIELD.match(previous, previous_at))
             and (
@@ -285,9 +294,82 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
-        out.words(line[begin:], at + begin)
-        previous, previous_at = shape, words_at
+        for k, (start, end) in enumerate(cells or [(begin, len(line))]):
+            if k:
+                out.brk(CELL)
+            start = max(start, begin)
+            out.words(line[start:end], at + start)
+        previous, previous_at, previous_row = shape, words_at, cells is not None
     return out.build()
+
+
+#: Where a line's words stand apart by two spaces or more, or a tab: between two cells of a
+#: table set out in columns, when both sides hold a letter or a digit ("0x0A  32 bytes",
+#: not a box's "*  Covered") and the first does not end a sentence ("end.  Next" is how
+#: some write between sentences).
+_CELL_GAP = re.compile(r"(?<=[^\s.])(?: {2,}|[ ]*\t\s*)(?=\S)")
+#: A text whose lines end at one column this often is justified: its spaces pad words out to
+#: that column, in no column of their own.
+_JUSTIFIED = 0.25
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """The cells of ``line``, as spans of it, if it were a table's row: one, the whole line,
+    when its gaps are a justified line's padding."""
+    start = len(line) - len(line.lstrip())
+    cells = []
+    for gap in _CELL_GAP.finditer(line, start):
+        before = line[start : gap.start()].split()[-1:]
+        after = line[gap.end() :].split(None, 1)[:1]
+        if before and after and _alnum(before[0]) and _alnum(after[0]):
+            cells.append((start, gap.start()))
+            start = gap.end()
+    cells.append((start, len(line.rstrip())))
+    return [(cells[0][0], cells[-1][1])] if _padded(line, cells) else cells
+
+
+def _padded(line: str, cells: list[tuple[int, int]]) -> bool:
+    """Whether a line's words are padded out to a width, one space more here and there, as a
+    justified line's are: three gaps or more, each of two spaces."""
+    gaps = [line[end:start] for (_, end), (start, _) in pairwise(cells)]
+    return len(gaps) >= 3 and all(gap == "  " for gap in gaps)
+
+
+def _alnum(word: str) -> bool:
+    return any(c.isalnum() for c in word)
+
+
+def _table_rows(lines: list[str]) -> list[list[tuple[int, int]] | None]:
+    """Each line's cells, if it is a row of a table set out in columns: two cells or more,
+    a column where one begins shared with a line next to it, and not a justified line,
+    whose spaces line up by chance (a quarter of the lines or more end at the right margin,
+    or it is padded out)."""
+    ends = [len(line.expandtabs().rstrip()) for line in lines]
+    written = [end for end in ends if end]
+    justified = max(set(written), key=written.count, default=0)
+    if justified < _top(written) or written.count(justified) < _JUSTIFIED * len(written):
+        justified = -1
+    cells = [_cells(line) for line in lines]
+    columns = [
+        {len(line[:start].expandtabs()) for start, _ in found[1:]} if end != justified else set()
+        for line, found, end in zip(lines, cells, ends, strict=True)
+    ]
+    rows: list[list[tuple[int, int]] | None] = []
+    for i, mine in enumerate(columns):
+        beside = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns) and columns[j]]
+        aligned = any(mine & theirs for theirs in beside)
+        rows.append(cells[i] if mine and aligned else None)
+    return rows
+
+
+#: The widest lines a wrapping tool writes: a text whose lines break further in is not wrapped.
+_WIDEST = 100
+
+
+def _top(lengths: list[int]) -> int:
+    """Most of ``lengths``: the 95th percentile, 0 of none."""
+    ordered = sorted(lengths)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0
 
 
 def _runs_on(line: str) -> bool:
@@ -460,6 +542,9 @@ def _inline(out: _Builder, children: list[Any], cursor: int, in_table: bool = Fa
             found = origin.find("![", cursor)
             if found >= 0:
                 cursor = _past_target(origin, found + 2)
+        elif kind == "link_close" and child.markup == "autolink":  # "<https://…>": past ">"
+            found = origin.find(">", cursor)
+            cursor = found + 1 if found >= 0 else cursor
         elif kind == "link_close":
             cursor = _past_target(origin, cursor)
         elif kind == "softbreak":

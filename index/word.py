@@ -68,7 +68,8 @@ class _Blocks(Protocol):
 
 
 def _lines(container: _Blocks, numbering: Numbering) -> Iterator[str]:
-    """One line per paragraph and per table row. A cell's own paragraphs (and any table inside
+    """One line per paragraph and per table row, and per line a paragraph breaks (Word's
+    Shift+Enter: an address, lines of code). A cell's own paragraphs (and any table inside
     it) are joined by spaces, so a cell never spans lines; a cell merged across columns is
     read once, one merged down rows is repeated on each, so every row reads on its own."""
     from docx.table import Table
@@ -80,7 +81,7 @@ def _lines(container: _Blocks, numbering: Numbering) -> Iterator[str]:
                 distinct = [c for i, c in enumerate(cells) if i == 0 or c is not cells[i - 1]]
                 yield "\t".join(" ".join(" ".join(_lines(c, numbering)).split()) for c in distinct)
             continue
-        text = " ".join(block.text.split())
+        text = "\n".join(" ".join(line.split()) for line in block.text.split("\n")).strip()
         label = numbering.label(block)
         line = f"{label} {text}" if label and text else text
         yield f"\n{line}\n" if _is_heading(block) else line  # a heading: a block, as in Markdown

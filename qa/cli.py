@@ -8,10 +8,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from qa.errors import MissingDependency, QAError
 from qa.options import assistant_from_args, common_options, settings_from_args
 from qa.types import Answer, spoken
+
+if TYPE_CHECKING:
+    from qa.assistant import Assistant
 
 EXIT_USAGE = 2
 
@@ -54,19 +58,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False))
         return 0
     print(f"  (from {assistant.root})")
-    _print_answer(answer)
+    _print_answer(answer, assistant)
     return 0
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_answer(answer: Answer, assistant: Assistant) -> None:
+    """The answer, each citation (and, on an abstention, each passage) under the file and the
+    line an editor opens it at: the offsets of ``--json`` are the reading view's."""
     if answer.searched != answer.question:
         print(f"  (searched: {answer.searched})")
     print(spoken(answer))
     for i, c in enumerate(answer.citations, 1):
-        print(f"  [{i}] {c.source}:{c.start}-{c.end}  “{c.quote}”")
+        print(f"  [{i}] {c.source}:{assistant.file_span(c).line}  “{c.quote}”")
     if answer.abstained:
         for i, p in enumerate(answer.passages, 1):
-            print(f"  ({i}) {p.source}:{p.start}-{p.end}  “{' '.join(p.text.split())}”")
+            where = f"{p.source}:{assistant.file_span(p).line}"
+            print(f"  ({i}) {where}  “{' '.join(p.text.split())}”")
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -86,7 +93,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except QAError as exc:
             print(f"qa: error: {exc}", file=sys.stderr)
             continue
-        _print_answer(answer)
+        _print_answer(answer, assistant)
         history += [
             {"role": "user", "content": line},
             {"role": "assistant", "content": answer.text},

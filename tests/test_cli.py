@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -34,6 +35,20 @@ def test_ask_json_prints_exactly_one_object(tmp_path: Path) -> None:
         # plain text read as written: the file's own offsets and line are the same span's
         assert c["in_file"]["start"] == c["start"] and c["in_file"]["end"] == c["end"]
         assert c["in_file"]["line"] == text.count("\n", 0, c["start"]) + 1
+
+
+def test_ask_prints_each_citation_at_its_file_and_line(tmp_path: Path) -> None:
+    """The offsets of a Markdown file's reading view are not the file's: a person opening
+    the file goes to the line."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text(
+        "# Guide\n\n[![build](https://ci.example/badge.svg)](https://ci.example/job/1)\n\n"
+        "## Limits\n\nUploads are capped at **25 megabytes** per file.\n"
+    )
+    done = qa("ask", "How large may an uploaded file be?", "--sources", str(docs), index=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"\[1\] \S*guide\.md:7  “Uploads are capped at 25 megabytes", done.stdout)
 
 
 def test_an_ask_over_an_unchanged_index_ends_at_once_with_its_whole_answer(

@@ -31,13 +31,15 @@ class Doc:
 def md_inline(draw: st.DrawFn) -> tuple[str, list[str]]:
     """One inline piece: its Markdown and the words a reader sees of it."""
     word = draw(words)
-    kind = draw(st.sampled_from(["plain", "em", "strong", "code", "link", "image", "html", "amp"]))
+    kinds = ["plain", "em", "strong", "code", "link", "autolink", "image", "html", "amp"]
+    kind = draw(st.sampled_from(kinds))
     return {
         "plain": (word, [word]),
         "em": (f"*{word}*", [word]),
         "strong": (f"**{word}**", [word]),
         "code": (f"`{word}`", [word]),
         "link": (f"[{word}](https://example.org/{word}/x.md)", [word]),
+        "autolink": (f"<{word}@example.org>", [f"{word}@example.org"]),
         "image": (f"![{word}](https://img.example/{word}.svg)", []),
         "html": (f"<b>{word}</b>", [word]),
         "amp": ("&amp;", ["&"]),
@@ -196,9 +198,10 @@ def assert_read_as_seen(view: ReadingView, doc: Doc) -> None:
     lines = view.text.split("\n")
     for unit in doc.units:
         assert unit in lines, f"{unit!r} is not a line of its own"
-    # No markup: the generated words are letters and digits, "&" is the one entity.
+    # No markup: the generated words are letters and digits, "&" is the one entity, "@" is
+    # an autolink's address.
     assert set(view.text) <= set(
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&. \n\t"
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&@. \n\t"
     )
     # Every word maps back to where the file writes it, a list's number to its marker.
     at = 0
@@ -488,6 +491,57 @@ def test_a_name_a_page_broke_at_its_underscore_is_read_whole() -> None:
 def test_plain_text_with_long_lines_is_read_as_written() -> None:
     text = ("A line longer than any wrapping width, " * 4 + "\n") * 3 + "Short closing line.\n"
     assert plain_view(text).text == text.rstrip("\n").replace(" \n", "\n")
+
+
+def test_a_word_too_long_to_break_leaves_the_rest_of_a_text_wrapped() -> None:
+    paragraph = (
+        "Reports are acknowledged within two working days, and a fix is\n"
+        "usually released within thirty days of the first report that\n"
+        "reached the team, whoever sent it and however it was sent.\n\n"
+    )
+    link = "See https://example.org/" + "a/very/long/path/" * 6 + "\n"
+    view = plain_view(paragraph * 3 + link * 3)
+    paragraphs = view.text.split("\n\n")
+    assert len(paragraphs) == 4 and all("\n" not in p for p in paragraphs[:3])
+    assert "a fix is usually released within thirty days" in paragraphs[0]
+
+
+TABLE = """\
+The second byte is a bit field that selects the check which is stored
+after each block, as the table below says for each of them.
+
+    ID    Size      Check name
+    0x00   0 bytes  None
+    0x0A  32 bytes  SHA-256
+    0x0B  32 bytes  (Reserved)
+
+Size of Filter Properties:  0 or 4 bytes
+Changes size of data:       No
+================  ==========
+"""
+
+
+def test_rows_of_a_table_set_out_in_columns_are_lines_of_cells() -> None:
+    view = plain_view(TABLE)
+    lines = view.text.split("\n")
+    assert "ID\tSize\tCheck name" in lines and "0x0A\t32 bytes\tSHA-256" in lines
+    assert "Size of Filter Properties:\t0 or 4 bytes" in lines
+    assert lines[0].endswith("as the table below says for each of them.")  # prose still joins
+    assert "=" not in view.text  # a table's border is decoration
+    for cell in ("0x0A", "32 bytes", "SHA-256"):
+        start = view.text.index(cell)
+        begin, end = view.to_origin(start, start + len(cell))
+        assert TABLE[begin:end] == cell
+
+
+def test_justified_lines_are_not_rows_however_their_spaces_line_up() -> None:
+    justified = (
+        "       Surround  the  matched  (non-empty)  strings,  matching  lines,\n"
+        "       context  lines,  file  names,  line  numbers,  byte offsets, and\n"
+        "       separators  in  the  output,  so  that  a  reader  sees  them.\n"
+    )
+    assert "\t" not in plain_view(justified).text
+    assert "\t" not in plain_view(justified, laid_out=True).text
 
 
 HYPHENATED = """\

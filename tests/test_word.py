@@ -222,3 +222,17 @@ def test_a_numbered_cell_merged_down_rows_is_counted_once(tmp_path: Path) -> Non
         "2. Merged step\trow 2",
         "3. After",
     ]
+
+
+def test_a_paragraph_broken_into_lines_reads_as_those_lines(tmp_path: Path) -> None:
+    document = docx.Document()
+    address = document.add_paragraph()
+    for line in ("Data Protection Officer", "12  Harbour Road", "Leith"):
+        address.add_run(line).add_break()
+    document.add_paragraph("Step one,", style="List Number").add_run().add_break()
+    assert text_of(document, tmp_path).splitlines() == [
+        "Data Protection Officer",
+        "12 Harbour Road",
+        "Leith",
+        "1. Step one,",
+    ]
