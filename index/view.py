@@ -236,7 +236,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     opened = 0  # the open unit's first line's indent
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     previous_row = False  # whether the line before is a table's row
-    for (at, line), shape, cells in zip(lines, shapes, rows, strict=True):
+    firsts = [shape.split()[:1] for shape in shapes[1:]] + [[]]  # each line's next's first word
+    for (at, line), shape, cells, after in zip(lines, shapes, rows, firsts, strict=True):
         body = line.strip()
         if not body:
             out.brk(BLOCK)
@@ -273,6 +274,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
                 or (one_line and labelled and indent == opened < column and _runs_on(previous))
             )
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
+            and not (laid_out and _ENDS_SENTENCE.search(previous) and _heading(body, after, width))
         )
         if joins and previous is not None and _HYPHEN_BREAK.search(previous):
             if written is None:
@@ -370,6 +372,18 @@ def _top(lengths: list[int]) -> int:
     """Most of ``lengths``: the 95th percentile, 0 of none."""
     ordered = sorted(lengths)
     return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0
+
+
+#: A line's end that ends a sentence: its stop, and a closing quote or bracket after it.
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s*$")
+
+
+def _heading(line: str, after: list[str], width: int) -> bool:
+    """Whether a page's line after a sentence's end stands on its own as a heading does: it
+    ends in no punctuation, where a paragraph's last line ends in a stop, and the next line's
+    first word (``after``, none at a block's end) would have fitted on it."""
+    room = len(line) + 1 + (len(after[0]) if after else 0) <= _FULL * width
+    return room and line[-1].isalnum()
 
 
 def _runs_on(line: str) -> bool:

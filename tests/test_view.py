@@ -544,6 +544,23 @@ def test_justified_lines_are_not_rows_however_their_spaces_line_up() -> None:
     assert "\t" not in plain_view(justified, laid_out=True).text
 
 
+def test_a_page_s_heading_after_a_sentence_s_end_is_a_line_of_its_own() -> None:
+    page = (
+        "Backup Guide\n"
+        "Weekly backups are kept for one full year. Restores from the\n"
+        "archive tier take up to four hours as tapes are mounted.\n"
+        "Encryption\n"
+        "All backups are encrypted with AES-256 before they leave the\n"
+        "host and keys are rotated every ninety days by security.\n"
+        "Contacts and escalation for the storage team in the evening\n"
+        "are listed on the wiki.\n"
+    )
+    lines = plain_view(page, laid_out=True).text.split("\n")
+    assert lines[2] == "Encryption"  # not "… as tapes are mounted. Encryption"
+    # a line that ends in no stop but is full runs on: a heading leaves room for a word
+    assert len(lines) == 4 and "by security. Contacts and escalation for the" in lines[3]
+
+
 HYPHENATED = """\
 The library offers a whole set of functions for the manip-
 ulation of the structures which are by now rather well-
