@@ -14,6 +14,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from html import unescape
 from html.parser import HTMLParser
 from itertools import pairwise
@@ -236,7 +237,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     opened = 0  # the open unit's first line's indent
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     previous_row = False  # whether the line before is a table's row
-    firsts = [shape.split()[:1] for shape in shapes[1:]] + [[]]  # each line's next's first word
+    firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
     for (at, line), shape, cells, after in zip(lines, shapes, rows, firsts, strict=True):
         body = line.strip()
         if not body:
@@ -898,10 +899,266 @@ def list_number(count: int, style: str) -> str:
 # -- by kind of file -----------------------------------------------------------------------
 
 
+# -- reStructuredText ----------------------------------------------------------------------
+
+#: What a reader of a rendered reST page does not see: comments, link targets, substitution
+#: definitions, images, raw output, footnote marks, the parser's own messages.
+_RST_UNSEEN = frozenset(
+    {
+        "comment",
+        "target",
+        "substitution_definition",
+        "image",
+        "raw",
+        "system_message",
+        "pending",
+        "footnote_reference",
+        "citation_reference",
+        "decoration",
+        "meta",
+        "label",
+    }
+)
+#: Elements that begin a line of their own, and those that begin a cell of their line.
+_RST_LINES = frozenset(
+    {"list_item", "row", "field", "definition_list_item", "option_list_item", "line", "term"}
+)
+_RST_CELLS = frozenset({"field_body", "definition", "description"})
+#: Where the paragraphs of an element are one unit: a table's cell.
+_RST_CELL_TEXT = frozenset({"entry"})
+#: Elements that only hold others: what they hold begins its own unit.
+_RST_FLOW = frozenset({"document", "container", "tgroup", "thead", "tbody"})
+#: What holds blocks on lines of its own, its first block on its own line.
+_RST_HOLDERS = _RST_LINES | _RST_CELLS | _RST_CELL_TEXT
+_RST_CODE = frozenset({"literal_block", "doctest_block"})
+#: A role the parser does not know (Sphinx's ``:ref:`install```, ``:func:`~a.b```), which
+#: it leaves as written: its text, without a target in angle brackets.
+_RST_ROLE = re.compile(r":[\w.:+-]+:`(.*?)(?:\s*<[^<>]*>)?`", re.S)
+#: A directive, as a line writes it: its name.
+_RST_DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w.:+-]*)[ \t]*::", re.M)
+#: How far past the last word read the next one is looked for: a link's target or a
+#: role's name lies between, never a page.
+_RST_REACH = 600
+
+
+def rst_view(origin: str) -> ReadingView:
+    """reStructuredText as rendered (docutils): titles, paragraphs, list items, table rows
+    and literal blocks each a unit, a table's cells and a field's or a term's body split by
+    a tab, an enumerated list's items numbered; no markup, comment, link target or image.
+    A directive docutils does not know (Sphinx's ``versionadded``, ``toctree``) reads its
+    argument and its content as text; ``code-block`` is docutils' ``code``. Files are never
+    included, nor raw output passed through."""
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    _register_directives(origin)
+    settings = {
+        "report_level": 5,
+        "halt_level": 5,
+        "warning_stream": False,
+        "file_insertion_enabled": False,
+        "raw_enabled": False,
+        "_disable_config": True,
+        "doctitle_xform": False,
+        "syntax_highlight": "none",
+        "input_encoding": "unicode",
+    }
+    tree = publish_doctree(origin, settings_overrides=settings)
+    reader = _RstReader(_Builder(origin), _line_starts(origin), nodes)
+    reader.walk(tree)
+    return reader.out.build()
+
+
+class _RstReader:
+    """Each word of a docutils tree found in the file, in order, from ``cursor``: a block
+    that knows its line is looked for from there."""
+
+    def __init__(self, out: _Builder, line_at: list[int], nodes: Any) -> None:
+        self.out, self.line_at, self.nodes = out, line_at, nodes
+        self.cursor = 0
+
+    def walk(self, node: Any) -> None:
+        nodes, out = self.nodes, self.out
+        tag = node.tagname
+        if tag in _RST_UNSEEN:
+            return
+        if isinstance(node, nodes.Text):
+            self.words(str(node))
+            return
+        self.anchor(node)
+        if tag == "problematic":  # a role the parser does not know, as written
+            raw = node.astext()
+            role = _RST_ROLE.fullmatch(raw)
+            self.words(_role_text(role.group(1)) if role else raw)
+            return
+        if tag in _RST_CODE:
+            out.brk(BLOCK)
+            for line in node.astext().split("\n"):
+                at = self.origin.find(line, self.cursor) if line.strip() else -1
+                if at >= 0:
+                    out.verbatim(line, at)
+                    self.cursor = at + len(line)
+                out.brk(LINE)
+            out.brk(BLOCK)
+            return
+        parent = node.parent.tagname if node.parent is not None else ""
+        first = parent in _RST_HOLDERS and node.parent.index(node) == 0
+        if tag == "entry":
+            out.brk(CELL if node.parent.index(node) else LINE)
+        elif tag in _RST_CELLS:
+            out.brk(CELL)
+        elif tag in _RST_LINES:
+            out.brk(LINE)
+        elif first or parent in _RST_CELL_TEXT:  # on its item's line, in its cell
+            out.space(self.cursor)
+        elif not isinstance(node, nodes.Inline) and tag not in _RST_FLOW:
+            out.brk(LINE if parent in _RST_HOLDERS else BLOCK)
+        if tag == "list_item" and node.parent.tagname == "enumerated_list":
+            self.number(node)
+        for child in node.children:
+            self.walk(child)
+
+    @property
+    def origin(self) -> str:
+        return self.out.origin
+
+    def anchor(self, node: Any) -> None:
+        """Look from the line a block begins on: what lies between (a comment, a target)
+        was not read. A title's line is its underline's."""
+        line = getattr(node, "line", None)
+        if not line or node.tagname not in ("paragraph", "list_item", "field", "term", "title"):
+            return
+        index = line - (2 if node.tagname == "title" else 1)
+        self.cursor = max(self.cursor, self.line_at[max(0, min(index, len(self.line_at) - 1))])
+
+    def words(self, text: str) -> None:
+        for word in _WORDS.finditer(text):
+            at = self.origin.find(word.group(), self.cursor, self.cursor + _RST_REACH)
+            if at < 0:  # not written here (a substitution's text): not read
+                continue
+            if word.start():  # white space before it, not markup alone ("`docs`_.")
+                self.out.space(at - 1)
+            self.out.words(word.group(), at)
+            self.cursor = at + len(word.group())
+        if text[-1:].isspace():
+            self.out.space(self.cursor)
+
+    def number(self, item: Any) -> None:
+        """An enumerated list's item number as docutils renders it, mapped to its marker."""
+        found = _RST_ENUMERATOR.search(self.origin, self.cursor)
+        if found is None:
+            return
+        listing = item.parent
+        number = listing.get("start", 1) + listing.index(item)
+        shown = _enumerated(number, listing.get("enumtype", "arabic"))
+        out = self.out
+        out.drawn(f"{listing.get('prefix', '')}{shown}{listing.get('suffix', '.')}", *found.span(1))
+        out.space(found.end(1))
+        self.cursor = found.end(1)
+
+
+#: An enumerated list item's marker at its line's start: "1.", "#.", "(a)", "iv)".
+_RST_ENUMERATOR = re.compile(r"^[ \t]*(\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)])[ \t]", re.M)
+
+
+def _enumerated(number: int, kind: str) -> str:
+    """``number`` written as docutils' ``enumtype`` writes it."""
+    if kind in ("loweralpha", "upperalpha") and 1 <= number <= 26:
+        letter = chr(ord("a") + number - 1)
+        return letter if kind == "loweralpha" else letter.upper()
+    if kind in ("lowerroman", "upperroman") and number > 0:
+        roman = _roman(number)
+        return roman if kind == "upperroman" else roman.lower()
+    return str(number)
+
+
+def _roman(number: int) -> str:
+    numerals = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ]
+    out = ""
+    for value, letters in numerals:
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
+
+
+def _role_text(inner: str) -> str:
+    """What a role shows of its text: ``~a.b.c`` shows ``c``, ``!x`` shows ``x``."""
+    if inner.startswith("~"):
+        return inner[1:].rsplit(".", 1)[-1]
+    return inner.lstrip("!")
+
+
+def _register_directives(origin: str) -> None:
+    """Teach docutils each directive ``origin`` uses that it does not know, once a process:
+    Sphinx's ``code-block`` (docutils' ``code``), and any other as text."""
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser, directives, languages
+    from docutils.utils import new_document
+
+    document = new_document("<rst>", get_default_settings(Parser))
+    document.reporter.stream = False
+    english = languages.get_language("en")
+    for name in dict.fromkeys(_RST_DIRECTIVE.findall(origin)):
+        if directives.directive(name, english, document)[0] is not None:
+            continue
+        known = name in ("code-block", "sourcecode")
+        directives.register_directive(
+            name,
+            directives.directive("code", english, document)[0] if known else _content_directive(),
+        )
+
+
+@cache
+def _content_directive() -> type:
+    """The directive an unknown one is read as: its argument a paragraph, its content reST,
+    any option taken and not shown."""
+    from docutils import nodes
+    from docutils.parsers.rst import Directive, directives
+
+    shown_not: Callable[[str], Any] = directives.unchanged
+
+    class Options(dict[str, Callable[[str], Any]]):
+        def __missing__(self, key: str) -> Callable[[str], Any]:
+            return shown_not
+
+    class Content(Directive):  # type: ignore[misc]  # docutils ships no types
+        optional_arguments = 1
+        final_argument_whitespace = True
+        has_content = True
+        option_spec = Options(name=shown_not)
+
+        def run(self) -> list[Any]:
+            argument = []
+            if self.arguments:  # "2.1" of "versionadded:: 2.1", and the content on its lines
+                inline, _ = self.state.inline_text(self.arguments[0], self.lineno)
+                argument.append(nodes.paragraph("", "", *inline))
+            box = nodes.container()
+            self.state.nested_parse(self.content, self.content_offset, box)
+            return [*argument, box]
+
+    return Content
+
+
 def reading_view(suffix: str, origin: str) -> ReadingView:
     """The view of a file's decoded text, by the file's kind (``suffix``, lower case)."""
     if suffix in (".md", ".markdown"):
         return markdown_view(origin)
+    if suffix == ".rst":
+        return rst_view(origin)
     if suffix in (".html", ".htm"):
         return html_view(origin)
     if suffix == ".docx":

@@ -327,7 +327,7 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     (src / "huge.txt").write_bytes(b"big text. " * 20_000)  # 200 kB, over the limit below
     (tmp_path / "secret.txt").write_text("outside the folder", "utf-8")
     (src / "link.txt").symlink_to(tmp_path / "secret.txt")
-    (src / "guide.rst").write_text("Guide\n=====\n", "utf-8")  # no reader: said, not read
+    (src / "build.py").write_text("print('built')\n", "utf-8")  # no reader: said, not read
     (src / "LICENSE").write_text("Free to use.\n", "utf-8")
     monkeypatch.setenv("QA_MAX_FILE_MB", "0.1")
     with untouched(src):
@@ -343,7 +343,7 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     assert "outside the sources folder" in warnings["link.txt"]
     assert "over the 0.1 MB limit" in warnings["huge.txt"]
     assert "4 added" in out and "5 skipped" in out  # the two seeds, latin-1 and UTF-16
-    assert "not read (no reader for their kind): 1 without a suffix, 1 .rst" in out
+    assert "not read (no reader for their kind): 1 without a suffix, 1 .py" in out
 
 
 def test_a_folder_with_nothing_readable_is_an_error(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.view import ReadingView, html_view, markdown_view, plain_view, reading_view
+from index.view import ReadingView, html_view, markdown_view, plain_view, reading_view, rst_view
 
 words = st.from_regex(r"[A-Za-z][a-z0-9]{0,7}", fullmatch=True)
 
@@ -112,6 +112,78 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
         doc.seen += seen
         doc.units += units
         marker = marker if kind == "list" else ""
+    return doc
+
+
+# -- reStructuredText ------------------------------------------------------------------------
+
+
+@st.composite
+def rst_inline(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """One inline piece of reST: its source and the words a reader sees of it."""
+    word = draw(words)
+    kind = draw(st.sampled_from(["plain", "em", "strong", "literal", "link", "role", "short"]))
+    return {
+        "plain": (word, [word]),
+        "em": (f"*{word}*", [word]),
+        "strong": (f"**{word}**", [word]),
+        "literal": (f"``{word}``", [word]),
+        "link": (f"`{word} <https://example.org/{word}/>`_", [word]),
+        "role": (f":ref:`{word}`", [word]),  # a role docutils does not know (Sphinx's)
+        "short": (f":func:`~pkg.mod.{word}`", [word]),
+    }[kind]
+
+
+@st.composite
+def rst_text(draw: st.DrawFn) -> tuple[str, list[str]]:
+    first = draw(words)
+    pieces = [(first, [first]), *draw(st.lists(rst_inline(), max_size=6))]
+    source = " ".join(text for text, _ in pieces)
+    return source, [w for _, seen in pieces for w in seen]
+
+
+@st.composite
+def rst_docs(draw: st.DrawFn) -> Doc:
+    doc = Doc()
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(
+            st.sampled_from(["title", "paragraph", "list", "code", "comment", "note", "other"])
+        )
+        if kind == "title":
+            text, seen = draw(rst_text())
+            block, units = f"{text}\n{'=' * len(text)}", [" ".join(seen)]
+        elif kind == "paragraph":
+            block, seen = draw(rst_text())
+            units = []
+        elif kind == "list":
+            items = draw(st.lists(rst_text(), min_size=1, max_size=4))
+            numbered = draw(st.booleans())
+            block = "\n".join(("#. " if numbered else "- ") + text for text, _ in items)
+            labels = [f"{n}." if numbered else "" for n in range(1, len(items) + 1)]
+            read = [
+                [label, *item] if label else item
+                for label, (_, item) in zip(labels, items, strict=True)
+            ]
+            seen = [w for item in read for w in item]
+            units = [" ".join(item) for item in read]
+            doc.drawn |= {label: "#." for label in labels if label}
+        elif kind == "code":
+            lines = draw(st.lists(st.lists(words, min_size=1, max_size=4), min_size=1, max_size=3))
+            block = "::\n\n" + "\n".join("    " + " ".join(line) for line in lines)
+            seen = [w for line in lines for w in line]
+            units = [" ".join(line) for line in lines]
+        elif kind == "comment":
+            block, seen, units = f".. {draw(words)} {draw(words)}", [], []
+        elif kind == "note":
+            text, seen = draw(rst_text())
+            block, units = f".. note::\n\n   {text}", [" ".join(seen)]
+        else:  # a directive docutils does not know: its argument and content read
+            text, seen = draw(rst_text())
+            block, seen = f".. versionadded:: 3.1\n\n   {text}", ["3.1", *seen]
+            units = []
+        doc.source += block + "\n\n"
+        doc.seen += seen
+        doc.units += units
     return doc
 
 
@@ -219,9 +291,86 @@ def test_markdown_reads_as_rendered_and_maps_back(doc: Doc) -> None:
 
 
 @settings(max_examples=150, deadline=None)
+@given(rst_docs())
+def test_rst_reads_as_rendered_and_maps_back(doc: Doc) -> None:
+    assert_read_as_seen(rst_view(doc.source), doc)
+
+
+@settings(max_examples=150, deadline=None)
 @given(html_docs())
 def test_html_reads_as_rendered_and_maps_back(doc: Doc) -> None:
     assert_read_as_seen(html_view(doc.source), doc)
+
+
+RST = """\
+=======
+Widgets
+=======
+
+.. |ver| replace:: 2.4
+.. image:: https://ci.example/badge.svg
+   :target: https://ci.example/job
+
+.. A comment the page never shows.
+
+Install with ``pip install widgets[cli]`` and read `the guide <https://example.org/guide>`_
+or :ref:`quickstart`; the entry point is :func:`~widgets.core.run`.
+
+Options
+-------
+
+#. Copy ``widgets.toml``.
+#. Run the checks.
+
+:Author: Ada Lovelace
+:Version: 2.4
+
+timeout
+   Seconds to wait, 30 by default.
+
++---------+---------+
+| Option  | Default |
++=========+=========+
+| retries | 3       |
++---------+---------+
+
+.. note::
+   Widgets need Python 3.9.
+
+.. versionadded:: 2.1
+   The ``--dry-run`` flag.
+
+.. code-block:: python
+
+   import widgets
+   widgets.run()
+"""
+
+
+def test_rst_reads_as_sphinx_renders_it_without_its_markup() -> None:
+    view = reading_view(".rst", RST)
+    lines = view.text.split("\n")
+    assert lines[0] == "Widgets" and "A comment" not in view.text and "badge" not in view.text
+    assert (
+        "Install with pip install widgets[cli] and read the guide or quickstart; the entry"
+        " point is run." in lines
+    )
+    for line in [
+        "1. Copy widgets.toml.",
+        "2. Run the checks.",
+        "Author\tAda Lovelace",
+        "timeout\tSeconds to wait, 30 by default.",
+        "Option\tDefault",
+        "retries\t3",
+        "Widgets need Python 3.9.",
+        "2.1 The --dry-run flag.",
+        "   widgets.run()".strip(),
+    ]:
+        assert line in lines
+    for word in ("widgets[cli]", "quickstart", "run", "--dry-run", "Lovelace"):
+        start = view.text.index(word)
+        begin, end = view.to_origin(start, start + len(word))
+        assert RST[begin:end] == word
 
 
 def test_a_span_across_units_maps_to_the_file_text_between() -> None:
