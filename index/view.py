@@ -620,10 +620,15 @@ def _past_target(origin: str, cursor: int) -> int:
 
 
 def html_view(origin: str) -> ReadingView:
-    """The visible text of an HTML page, one unit per block element."""
+    """The visible text of an HTML page, one unit per block element; of a page that marks
+    its main content (``<main>``, ``role="main"``), that content alone: what is around it is
+    the site's header, menus and footer."""
     out = _Builder(origin)
-    _html_into(out, origin, 0)
+    _html_into(out, origin, 0, main_only=_MAIN.search(origin) is not None)
     return out.build()
+
+
+_MAIN = re.compile(r"<main[\s>]|\srole\s*=\s*[\"']?main[\"'\s>]", re.I)
 
 
 _TAG_NAME = re.compile(r"</?([A-Za-z][\w-]*)")
@@ -663,9 +668,11 @@ class _HtmlReader(HTMLParser):
     BREAKS = _BLOCKS | _LINES
     _PERMALINK = frozenset("¶§#↩↑⚓🔗")
 
-    def __init__(self, out: _Builder, text: str, base: int) -> None:
+    def __init__(self, out: _Builder, text: str, base: int, main_only: bool = False) -> None:
         super().__init__(convert_charrefs=False)
         self.out, self.base = out, base
+        self.main_only = main_only
+        self.main_at: int | None = None  # how many are open around the main content, inside it
         self.line_at = _line_starts(text)
         self.open: list[str] = []  # the elements open whose end a page writes, innermost last
         self.unread_from: int | None = None  # how many are open around the one not read
@@ -681,8 +688,9 @@ class _HtmlReader(HTMLParser):
     def skipping(self) -> bool:
         """Inside code, styles, the head, a menu, a control or what is not shown: one of
         :attr:`_SKIP`, or an element marked so (:func:`_unseen`), up to its end or to the
-        end of an element around it, which ends it too."""
-        return self.unread_from is not None
+        end of an element around it, which ends it too; on a page that marks its main
+        content, anywhere outside it."""
+        return self.unread_from is not None or (self.main_only and self.main_at is None)
 
     def _close(self, tag: str) -> None:
         """The end of the innermost ``tag`` open and of all open inside it; a stray end
@@ -691,6 +699,8 @@ class _HtmlReader(HTMLParser):
             del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
             if self.unread_from is not None and len(self.open) <= self.unread_from:
                 self.unread_from = None
+            if self.main_at is not None and len(self.open) <= self.main_at:
+                self.main_at = None
 
     def _at(self) -> int:
         line, column = self.getpos()
@@ -718,6 +728,8 @@ class _HtmlReader(HTMLParser):
             self.open.append(tag)
             if self.unread_from is None and (tag in self._SKIP or _unseen(named)):
                 self.unread_from = len(self.open) - 1
+            if self.main_only and self.main_at is None and "main" in (tag, named.get("role")):
+                self.main_at = len(self.open) - 1
         self.pre += tag == "pre"
         if tag in ("tr", "dt") and self.frames:
             self.frames[-1] = False  # the cell before, left open, ends
@@ -849,8 +861,8 @@ def _integer(value: str | None, default: int) -> int:
     return int(found.group(1)) if found else default
 
 
-def _html_into(out: _Builder, html: str, base: int) -> None:
-    reader = _HtmlReader(out, html, base)
+def _html_into(out: _Builder, html: str, base: int, main_only: bool = False) -> None:
+    reader = _HtmlReader(out, html, base, main_only)
     reader.feed(html)
     reader.close()
     reader._release()  # a link the page never closes

@@ -373,6 +373,20 @@ def test_rst_reads_as_sphinx_renders_it_without_its_markup() -> None:
         assert RST[begin:end] == word
 
 
+@pytest.mark.parametrize("opens, closes", [("<main>", "</main>"), ('<div role="main">', "</div>")])
+def test_a_page_that_marks_its_main_content_is_read_for_it_alone(opens: str, closes: str) -> None:
+    chrome = '<div class="menu-bar"><h1>The Book</h1><p>Press ? to show this help</p></div>'
+    page = (
+        f"<html><body>{chrome}{opens}<h1>FAQ</h1><div><p>Cargo caches crates.</p></div>"
+        f"{closes}<footer>Built by a tool, 2024</footer></body></html>"
+    )
+    view = html_view(page)
+    assert view.text == "FAQ\n\nCargo caches crates."
+    start = view.text.index("caches")
+    assert page[slice(*view.to_origin(start, start + 6))] == "caches"
+    assert "The Book" in html_view(page.replace(opens, "<div>").replace(closes, "</div>")).text
+
+
 def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     source = "# Install\n\nRun `pip install x` to\nget **it**.\n"
     view = markdown_view(source)
