@@ -1014,7 +1014,8 @@ class _RstReader:
             out.brk(BLOCK)
             return
         parent = node.parent.tagname if node.parent is not None else ""
-        first = parent in _RST_HOLDERS and node.parent.index(node) == 0
+        before = node.parent.children[: node.parent.index(node)] if parent else []
+        first = parent in _RST_HOLDERS and all(n.tagname in _RST_UNSEEN for n in before)
         if tag == "entry":
             out.brk(CELL if node.parent.index(node) else LINE)
         elif tag in _RST_CELLS:
