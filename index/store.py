@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 15  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 16  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -41,7 +41,9 @@ SCHEMA = 15  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # an HTML page without </head> is read; 13: plain text's tables set out in columns read as
 # rows of cells, a URL too long to wrap leaves a text wrapped, Markdown's <autolinks> mapped
 # back exactly, a Word paragraph's line breaks kept; 14: a PDF's heading after a sentence's
-# end is a line of its own; 15: an HTML page that marks its main content is read for it alone
+# end is a line of its own; 15: an HTML page that marks its main content is read for it alone;
+# 16: a man page's description goes on under its text after a term, a Word line break inside
+# a sentence is a space, an rST directive's name before its argument, an admonition's title
 _PAGE = 2000
 _STATES = "files.json"
 

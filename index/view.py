@@ -207,8 +207,9 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     left margin, under a first line set in by at most 4 columns that runs on, when that
     line has a label ("  1. Backups are kept for thirty" over "days, …") or this one
     begins in lower case; or under a labelled first line that runs on, where its label
-    does (a GNU ChangeLog's "* file (func): Remove" over "--enable-valgrind."); an outdent
-    after that is a new unit (a man page's next option).
+    does (a GNU ChangeLog's "* file (func): Remove" over "--enable-valgrind."); or under
+    the text of a first line that sets a term apart from it by a gap (a man page's "-A"
+    and its description); an outdent after that is a new unit (a man page's next option).
     A roman numeral of two letters or more is a label only after a line that ends a
     sentence: "CI." is a word wrapped onto a line.
     A text whose lines break further than 100 columns in is not wrapped: every line is a unit
@@ -235,6 +236,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     one_line = False  # whether the open unit is a single line so far
     near = labelled = False  # the open unit's first line: set in by at most 4; labelled
     opened = 0  # the open unit's first line's indent
+    hanging = -1  # where the open unit's first line's text hangs, past a term and a gap
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     previous_row = False  # whether the line before is a table's row
     firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
@@ -273,6 +275,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
                     and _runs_on(previous)
                 )
                 or (one_line and labelled and indent == opened < column and _runs_on(previous))
+                or (one_line and indent == hanging)
             )
             and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
             and not (laid_out and _ENDS_SENTENCE.search(previous) and _heading(body, after, width))
@@ -289,11 +292,13 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         elif joins:
             out.space(at - 1)
         if joins:
-            column, one_line = min(column, indent), False
+            column, one_line = indent if indent == hanging else min(column, indent), False
         else:
             out.brk(LINE)
             column, one_line = words_at, True
             near, labelled, opened = indent - margin <= 4, label is not None, indent
+            hung = _HANGING.match(shape, words_at)
+            hanging = hung.end() if hung else -1
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
@@ -375,6 +380,9 @@ def _top(lengths: list[int]) -> int:
     return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0
 
 
+#: A term and the gap after it, on a line whose text goes on under that text: a man page's
+#: "-A<tab>Generate host keys … and" over "ed25519) if …" set in as far.
+_HANGING = re.compile(r"\S+ {2,}(?=\S)")
 #: A line's end that ends a sentence: its stop, and a closing quote or bracket after it.
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s*$")
 
@@ -943,6 +951,10 @@ _RST_FLOW = frozenset({"document", "container", "tgroup", "thead", "tbody"})
 #: What holds blocks on lines of its own, its first block on its own line.
 _RST_HOLDERS = _RST_LINES | _RST_CELLS | _RST_CELL_TEXT
 _RST_CODE = frozenset({"literal_block", "doctest_block"})
+#: Admonitions docutils knows, each headed by its kind.
+_RST_ADMONITIONS = frozenset(
+    {"attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning"}
+)
 #: A role the parser does not know (Sphinx's ``:ref:`install```, ``:func:`~a.b```), which
 #: it leaves as written: its text, without a target in angle brackets.
 _RST_ROLE = re.compile(r":[\w.:+-]+:`(.*?)(?:\s*<[^<>]*>)?`", re.S)
@@ -1028,6 +1040,8 @@ class _RstReader:
             out.brk(LINE if parent in _RST_HOLDERS else BLOCK)
         if tag == "list_item" and node.parent.tagname == "enumerated_list":
             self.number(node)
+        elif tag in _RST_ADMONITIONS:
+            self.title(tag)
         for child in node.children:
             self.walk(child)
 
@@ -1055,6 +1069,17 @@ class _RstReader:
             self.cursor = at + len(word.group())
         if text[-1:].isspace():
             self.out.space(self.cursor)
+
+    def title(self, kind: str) -> None:
+        """An admonition's title, a line of its own: the word its directive is written with
+        ("note" of ".. note::"), as Sphinx heads it "Note"."""
+        found = re.compile(re.escape(kind), re.I).search(
+            self.origin, self.cursor, self.cursor + _RST_REACH
+        )
+        if found:
+            self.out.words(found.group(), found.start())
+            self.out.brk(LINE)
+            self.cursor = found.end()
 
     def number(self, item: Any) -> None:
         """An enumerated list's item number as docutils renders it, mapped to its marker."""
@@ -1137,8 +1162,9 @@ def _register_directives(origin: str) -> None:
 
 @cache
 def _content_directive() -> type:
-    """The directive an unknown one is read as: its argument a paragraph, its content reST,
-    any option taken and not shown."""
+    """The directive an unknown one is read as: its name and argument a paragraph (a bare
+    "3.1" would read as a section's number), its content reST, any option taken and not
+    shown."""
     from docutils import nodes
     from docutils.parsers.rst import Directive, directives
 
@@ -1156,9 +1182,9 @@ def _content_directive() -> type:
 
         def run(self) -> list[Any]:
             argument = []
-            if self.arguments:  # "2.1" of "versionadded:: 2.1", and the content on its lines
+            if self.arguments:  # "versionadded 2.1" of "versionadded:: 2.1", on its line
                 inline, _ = self.state.inline_text(self.arguments[0], self.lineno)
-                argument.append(nodes.paragraph("", "", *inline))
+                argument.append(nodes.paragraph("", "", nodes.Text(f"{self.name} "), *inline))
             box = nodes.container()
             self.state.nested_parse(self.content, self.content_offset, box)
             return [*argument, box]

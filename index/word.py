@@ -68,8 +68,8 @@ class _Blocks(Protocol):
 
 
 def _lines(container: _Blocks, numbering: Numbering) -> Iterator[str]:
-    """One line per paragraph and per table row, and per line a paragraph breaks (Word's
-    Shift+Enter: an address, lines of code). A cell's own paragraphs (and any table inside
+    """One line per paragraph and per table row, and per line a paragraph breaks into
+    (:func:`_broken_lines`). A cell's own paragraphs (and any table inside
     it) are joined by spaces, so a cell never spans lines; a cell merged across columns is
     read once, one merged down rows is repeated on each, so every row reads on its own."""
     from docx.table import Table
@@ -81,10 +81,26 @@ def _lines(container: _Blocks, numbering: Numbering) -> Iterator[str]:
                 distinct = [c for i, c in enumerate(cells) if i == 0 or c is not cells[i - 1]]
                 yield "\t".join(" ".join(" ".join(_lines(c, numbering)).split()) for c in distinct)
             continue
-        text = "\n".join(" ".join(line.split()) for line in block.text.split("\n")).strip()
+        text = _broken_lines(block.text)
         label = numbering.label(block)
         line = f"{label} {text}" if label and text else text
         yield f"\n{line}\n" if _is_heading(block) else line  # a heading: a block, as in Markdown
+
+
+def _broken_lines(text: str) -> str:
+    """A paragraph's text, white space folded, on the lines its line breaks (Word's
+    Shift+Enter) set apart: an address's, a block of code's, a list's. A break inside a
+    sentence, before a word in lower case after no stop (and not a field's "key: value"),
+    is a space: laid out by hand."""
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    out = lines[0]
+    for line in lines[1:]:
+        runs_on = out[-1:] not in ("", *".;:!?") and line[:1].islower() and not _KEY.match(line)
+        out += " " + line if runs_on else "\n" + line
+    return out.strip()
+
+
+_KEY = re.compile(r"[\w.-]+:(?:\s|$)")
 
 
 def _is_heading(paragraph: Paragraph) -> bool:

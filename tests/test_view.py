@@ -145,7 +145,9 @@ def rst_text(draw: st.DrawFn) -> tuple[str, list[str]]:
 @st.composite
 def rst_docs(draw: st.DrawFn) -> Doc:
     doc = Doc()
+    numbered = False  # the last block is an enumerated list: one right after it goes on
     for _ in range(draw(st.integers(1, 6))):
+        numbered_before, numbered = numbered, False
         kind = draw(
             st.sampled_from(["title", "paragraph", "list", "code", "comment", "note", "other"])
         )
@@ -157,7 +159,7 @@ def rst_docs(draw: st.DrawFn) -> Doc:
             units = []
         elif kind == "list":
             items = draw(st.lists(rst_text(), min_size=1, max_size=4))
-            numbered = draw(st.booleans())
+            numbered = draw(st.booleans()) and not numbered_before  # else one list goes on
             block = "\n".join(("#. " if numbered else "- ") + text for text, _ in items)
             labels = [f"{n}." if numbered else "" for n in range(1, len(items) + 1)]
             read = [
@@ -176,10 +178,11 @@ def rst_docs(draw: st.DrawFn) -> Doc:
             block, seen, units = f".. {draw(words)} {draw(words)}", [], []
         elif kind == "note":
             text, seen = draw(rst_text())
-            block, units = f".. note::\n\n   {text}", [" ".join(seen)]
+            block, units = f".. note::\n\n   {text}", ["note", " ".join(seen)]
+            seen = ["note", *seen]
         else:  # a directive docutils does not know: its argument and content read
             text, seen = draw(rst_text())
-            block, seen = f".. versionadded:: 3.1\n\n   {text}", ["3.1", *seen]
+            block, seen = f".. versionadded:: 3.1\n\n   {text}", ["versionadded", "3.1", *seen]
             units = []
         doc.source += block + "\n\n"
         doc.seen += seen
@@ -362,8 +365,9 @@ def test_rst_reads_as_sphinx_renders_it_without_its_markup() -> None:
         "timeout\tSeconds to wait, 30 by default.",
         "Option\tDefault",
         "retries\t3",
+        "note",
         "Widgets need Python 3.9.",
-        "2.1 The --dry-run flag.",
+        "versionadded 2.1 The --dry-run flag.",
         "   widgets.run()".strip(),
     ]:
         assert line in lines
@@ -705,6 +709,26 @@ def test_justified_lines_are_not_rows_however_their_spaces_line_up() -> None:
     )
     assert "\t" not in plain_view(justified).text
     assert "\t" not in plain_view(justified, laid_out=True).text
+
+
+def test_a_term_s_description_goes_on_under_its_text_after_a_gap() -> None:
+    page = (
+        "OPTIONS\n"
+        "     -A\t     Generate host keys of all default key types (rsa, ecdsa, and\n"
+        "\t     ed25519) if they do not already exist.  The host keys are made\n"
+        "\t     with the default key file path and an empty passphrase.\n"
+        "\n"
+        "     -a rounds\n"
+        "\t     When saving a private key, this option specifies the number of\n"
+        "\t     KDF rounds used.\n"
+    )
+    lines = plain_view(page).text.split("\n")
+    assert lines[1].startswith("-A Generate host keys of all default key types (rsa, ecdsa, and ed")
+    assert lines[1].endswith("file path and an empty passphrase.")
+    assert lines[3:] == [
+        "-a rounds",
+        "When saving a private key, this option specifies the number of KDF rounds used.",
+    ]
 
 
 def test_a_page_s_heading_after_a_sentence_s_end_is_a_line_of_its_own() -> None:

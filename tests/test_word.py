@@ -230,9 +230,19 @@ def test_a_paragraph_broken_into_lines_reads_as_those_lines(tmp_path: Path) -> N
     for line in ("Data Protection Officer", "12  Harbour Road", "Leith"):
         address.add_run(line).add_break()
     document.add_paragraph("Step one,", style="List Number").add_run().add_break()
+    wrapped = document.add_paragraph()  # laid out by hand: a break inside a sentence
+    for line in ("Staff connect through the", "corporate VPN, before", "opening any system."):
+        wrapped.add_run(line).add_break()
+    settings = document.add_paragraph()
+    for line in ("server:", "port: 8080", "host: localhost"):
+        settings.add_run(line).add_break()
     assert text_of(document, tmp_path).splitlines() == [
         "Data Protection Officer",
         "12 Harbour Road",
         "Leith",
         "1. Step one,",
+        "Staff connect through the corporate VPN, before opening any system.",
+        "server:",
+        "port: 8080",
+        "host: localhost",
     ]
