@@ -916,9 +916,6 @@ def list_number(count: int, style: str) -> str:
     return str(count)
 
 
-# -- by kind of file -----------------------------------------------------------------------
-
-
 # -- reStructuredText ----------------------------------------------------------------------
 
 #: What a reader of a rendered reST page does not see: comments, link targets, substitution
@@ -1088,7 +1085,7 @@ class _RstReader:
             return
         listing = item.parent
         number = listing.get("start", 1) + listing.index(item)
-        shown = _enumerated(number, listing.get("enumtype", "arabic"))
+        shown = list_number(number, _RST_NUMBERS.get(listing.get("enumtype", ""), ""))
         out = self.out
         out.drawn(f"{listing.get('prefix', '')}{shown}{listing.get('suffix', '.')}", *found.span(1))
         out.space(found.end(1))
@@ -1099,38 +1096,13 @@ class _RstReader:
 _RST_ENUMERATOR = re.compile(r"^[ \t]*(\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)])[ \t]", re.M)
 
 
-def _enumerated(number: int, kind: str) -> str:
-    """``number`` written as docutils' ``enumtype`` writes it."""
-    if kind in ("loweralpha", "upperalpha") and 1 <= number <= 26:
-        letter = chr(ord("a") + number - 1)
-        return letter if kind == "loweralpha" else letter.upper()
-    if kind in ("lowerroman", "upperroman") and number > 0:
-        roman = _roman(number)
-        return roman if kind == "upperroman" else roman.lower()
-    return str(number)
-
-
-def _roman(number: int) -> str:
-    numerals = [
-        (1000, "M"),
-        (900, "CM"),
-        (500, "D"),
-        (400, "CD"),
-        (100, "C"),
-        (90, "XC"),
-        (50, "L"),
-        (40, "XL"),
-        (10, "X"),
-        (9, "IX"),
-        (5, "V"),
-        (4, "IV"),
-        (1, "I"),
-    ]
-    out = ""
-    for value, letters in numerals:
-        count, number = divmod(number, value)
-        out += letters * count
-    return out
+#: docutils' names of an enumerated list's kinds of number, as Word names them.
+_RST_NUMBERS = {
+    "loweralpha": "lowerLetter",
+    "upperalpha": "upperLetter",
+    "lowerroman": "lowerRoman",
+    "upperroman": "upperRoman",
+}
 
 
 def _role_text(inner: str) -> str:
@@ -1190,6 +1162,9 @@ def _content_directive() -> type:
             return [*argument, box]
 
     return Content
+
+
+# -- by kind of file -----------------------------------------------------------------------
 
 
 def reading_view(suffix: str, origin: str) -> ReadingView:

@@ -21,7 +21,7 @@ from qa.floor import METHOD as FLOOR_METHOD
 from qa.floor import Floor, load_floor, measure_floor, measured_floor, save_floor
 from qa.llm import CheckedDraft, LLMAnswerer, open_llm
 from qa.read import shared_reader
-from qa.retrieve import HybridRetriever
+from qa.retrieve import RETRIEVAL_VERSION, HybridRetriever
 from qa.rewrite import standalone_question
 from qa.settings import Settings
 from qa.text import check_question
@@ -109,8 +109,8 @@ class Assistant:
 
     def _floor(self) -> Floor:
         """The folder's floor: saved with the index, measured again when what it depends on
-        changed (the chunks, the embedding model, how many passages are read, the reader and
-        how it reads them, the way it is set).
+        changed (the chunks, the embedding model, how many passages are read and how they are
+        chosen, the reader and how it reads them, the way it is set).
 
         A floor set in the settings is used as it is, and nothing is measured.
         """
@@ -121,6 +121,7 @@ class Assistant:
             self.settings.top_k,
             reader.sha,
             READING_VERSION,
+            RETRIEVAL_VERSION,
             FLOOR_METHOD,
         )
         key = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

@@ -33,6 +33,9 @@ from qa.types import Passage
 _BM25_VERSION = 6  # 3: the numbers the chunks write saved with it; 4: "4.4.0" of "4.4";
 # 5: a dotted number ("4.8", "3.5.1") is a term; 6: also after a "v" ("v4.8")
 _NUMBERS = "numbers.json"
+#: How the passages read for a question are chosen, in what a folder's floor depends on:
+#: raised when the same question retrieves differently. 2: the lexical ranking's first read.
+RETRIEVAL_VERSION = 2
 #: Reciprocal-rank fusion's damping constant, as in the original paper and llama-index.
 RRF_K = 60.0
 #: llama-index's words of two or more characters, and a dotted number whole ("4.8", "3.5.1"),
@@ -168,6 +171,23 @@ def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> list[tuple[Chunk,
     return [(chunks[key], score) for key, score in best]
 
 
+def with_best_lexical(
+    hits: list[tuple[Chunk, float]],
+    fused: Sequence[tuple[Chunk, float]],
+    lexical: Sequence[tuple[Chunk, float]],
+) -> list[tuple[Chunk, float]]:
+    """The chunk the ``lexical`` ranking puts first, read in any case, in place of the last
+    of two or more ``hits``: a question naming a rare term ("strictDepth", "aes256-ctr")
+    finds the one chunk that writes it, which meaning alone can rank far down, and fusion,
+    which counts ranks and not how far ahead it is, with it."""
+    if len(hits) < 2 or not lexical:
+        return hits
+    best = max(lexical, key=lambda hit: hit[1])[0]
+    if any(chunk.id == best.id for chunk, _ in hits):
+        return hits
+    return [*hits[:-1], next(hit for hit in fused if hit[0].id == best.id)]
+
+
 def with_version_named(
     question: str,
     hits: list[tuple[Chunk, float]],
@@ -217,6 +237,7 @@ class HybridRetriever:
         fused = fuse(rankings)
         hits = fused[: top_k or self.top_k]
         if self._lexical is not None:
+            hits = with_best_lexical(hits, fused, rankings[1])
             hits = with_version_named(query, hits, fused, rankings[1])
         return [
             Passage(self._prefix + c.source, c.start, c.end, c.text, score) for c, score in hits

@@ -10,7 +10,14 @@ import pytest
 from index.chunk import Chunk
 from index.embed import OnnxEmbedder
 from index.sync import sync_index
-from qa.retrieve import RRF_K, HybridRetriever, Lexical, fuse, with_version_named
+from qa.retrieve import (
+    RRF_K,
+    HybridRetriever,
+    Lexical,
+    fuse,
+    with_best_lexical,
+    with_version_named,
+)
 from qa.settings import Settings
 
 QUESTIONS = ("How long do the mines stay active?", "Who criticised the decision?", "Zanzibar")
@@ -99,6 +106,21 @@ def test_a_dotted_number_is_a_term_whole() -> None:
     for question, text in (("When was sed 4.8 released?", "v4.8"), ("Is V4.3 out?", "v4.3")):
         hits = Lexical.build([*tagged, *chunks]).query(question, k=3)
         assert text in hits[0][0].text and hits[0][1] > hits[1][1]
+
+
+def test_the_chunk_bm25_puts_first_is_read_whatever_fusion_ranks_it() -> None:
+    # meaning ranks the one chunk naming the option last; fusion counts ranks, so chunks
+    # halfway up both rankings come before it
+    alike = [chunk(f"The parser reads nested objects, case {n}.") for n in range(12)]
+    names = chunk("strictDepth throws when nesting goes past depth.")
+    dense = [(c, 0.9 - n / 100) for n, c in enumerate(alike)] + [(names, 0.1)]
+    lexical = [(names, 9.0)] + [(c, 1.0 - n / 100) for n, c in enumerate(alike)]
+    fused = fuse([dense, lexical])
+    assert names.id not in {c.id for c, _ in fused[:4]}
+    read = with_best_lexical(fused[:4], fused, lexical)
+    assert [c.text for c, _ in read] == [*(c.text for c, _ in fused[:3]), names.text]
+    assert with_best_lexical(read, fused, lexical) == read  # read already: as it is
+    assert with_best_lexical(fused[:1], fused, lexical) == fused[:1]  # one passage: fusion's
 
 
 def test_a_version_no_passage_writes_is_read_from_the_chunk_bm25_puts_first() -> None:
