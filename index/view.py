@@ -37,6 +37,13 @@ _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
 _ROMAN_WORD = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]")
 #: A line drawn under or between, or a table's border ("====  ======"): decoration.
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}(?:[ \t]+\1{3,})*")
+#: A table's border drawn with box-drawing characters or "+---+": decoration too.
+_BORDER = re.compile(
+    r"[+|\u2500-\u257f][-=+|:\u2500-\u257f]*[-=\u2500-\u257f][-=+|:\u2500-\u257f]*"
+)
+#: A table's row drawn between bars: "| ssh | 2222 |", "│http │8080 │".
+_BARRED = re.compile(r"[|\u2502\u2503\u2551](?:[^|\u2502\u2503\u2551]*[|\u2502\u2503\u2551])+")
+_BAR = re.compile(r"[|\u2502\u2503\u2551]")
 #: A field's key, capitalised, of one to three words: "Upstream: http://…", "Bug reports:".
 _FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
 
@@ -246,7 +253,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             out.brk(BLOCK)
             previous = None
             continue
-        if _RULE.fullmatch(body):
+        if _RULE.fullmatch(body) or _BORDER.fullmatch(body.replace(" ", "")):
             out.brk(LINE)
             previous = None
             continue
@@ -321,6 +328,23 @@ _CELL_GAP = re.compile(r"(?<=[^\s.])(?: {2,}|[ ]*\t\s*)(?=\S)")
 _JUSTIFIED = 0.25
 
 
+def _barred_cells(line: str) -> list[tuple[int, int]] | None:
+    """The cells of a row drawn between bars, without their padding, empty ones left out;
+    none if ``line`` is not one."""
+    body = line.strip()
+    if not _BARRED.fullmatch(body):
+        return None
+    start = line.index(body[0])
+    bars = [start + bar.start() for bar in _BAR.finditer(body)]
+    cells = []
+    for left, right in pairwise(bars):
+        text = line[left + 1 : right]
+        if text.strip():
+            lead = len(text) - len(text.lstrip())
+            cells.append((left + 1 + lead, left + 1 + len(text.rstrip())))
+    return cells or None
+
+
 def _cells(line: str) -> list[tuple[int, int]]:
     """The cells of ``line``, as spans of it, if it were a table's row: one, the whole line,
     when its gaps are a justified line's padding."""
@@ -348,7 +372,8 @@ def _alnum(word: str) -> bool:
 
 
 def _table_rows(lines: list[str]) -> list[list[tuple[int, int]] | None]:
-    """Each line's cells, if it is a row of a table set out in columns: two cells or more,
+    """Each line's cells, if it is a row of a table drawn between bars, or of one set out in
+    columns: two cells or more,
     a column where one begins shared with a line next to it, and not a justified line,
     whose spaces line up by chance (a quarter of the lines or more end at the right margin,
     or it is padded out)."""
@@ -366,7 +391,7 @@ def _table_rows(lines: list[str]) -> list[list[tuple[int, int]] | None]:
     for i, mine in enumerate(columns):
         beside = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns) and columns[j]]
         aligned = any(mine & theirs for theirs in beside)
-        rows.append(cells[i] if mine and aligned else None)
+        rows.append(_barred_cells(lines[i]) or (cells[i] if mine and aligned else None))
     return rows
 
 

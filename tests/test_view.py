@@ -701,6 +701,28 @@ def test_rows_of_a_table_set_out_in_columns_are_lines_of_cells() -> None:
         assert TABLE[begin:end] == cell
 
 
+BOXED = """\
+The services listen on these ports:
+
+\u250c\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u252c\u2500\u2500\u2500\u2500\u2500\u2500\u2510
+\u2502Service \u2502Port  \u2502
+\u251c\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u253c\u2500\u2500\u2500\u2500\u2500\u2500\u2524
+\u2502https   \u25028443  \u2502
+\u2514\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2534\u2500\u2500\u2500\u2500\u2500\u2500\u2518
+
++---------+------+
+| ssh     | 2222 |
++=========+======+
+"""
+
+
+def test_a_table_drawn_with_bars_reads_as_rows_of_cells_without_its_borders() -> None:
+    view = plain_view(BOXED)
+    assert view.text.split("\n")[2:] == ["Service\tPort", "https\t8443", "", "ssh\t2222"]
+    start = view.text.index("8443")
+    assert BOXED[slice(*view.to_origin(start, start + 4))] == "8443"
+
+
 def test_justified_lines_are_not_rows_however_their_spaces_line_up() -> None:
     justified = (
         "       Surround  the  matched  (non-empty)  strings,  matching  lines,\n"
