@@ -60,6 +60,20 @@ def md_text(draw: st.DrawFn, wrap: bool) -> tuple[str, list[str]]:
     return source, seen
 
 
+def list_block(
+    items: list[tuple[str, list[str]]], marker: str, numbered: bool
+) -> tuple[str, list[str], list[str], dict[str, str]]:
+    """A list of ``items`` after ``marker``, and what is read of it: its words, its lines,
+    and, ``numbered``, each item's number (1, 2, 3) drawn from its marker."""
+    block = "\n".join(marker + text for text, _ in items)
+    labels = [f"{n}." if numbered else "" for n in range(1, len(items) + 1)]
+    read = [
+        [label, *item] if label else item for label, (_, item) in zip(labels, items, strict=True)
+    ]
+    drawn = {label: marker.strip() for label in labels if label}
+    return block, [w for item in read for w in item], [" ".join(item) for item in read], drawn
+
+
 @st.composite
 def markdown_docs(draw: st.DrawFn) -> Doc:
     doc = Doc()
@@ -77,16 +91,8 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
         elif kind == "list":
             items = draw(st.lists(md_text(wrap=False), min_size=1, max_size=4))
             marker = draw(st.sampled_from([m for m in ["- ", "* ", "1. "] if m != marker]))
-            block = "\n".join(marker + text for text, _ in items)
-            # "1." on each: 1, 2, 3
-            labels = [f"{n}." if marker == "1. " else "" for n in range(1, len(items) + 1)]
-            read = [
-                [label, *item] if label else item
-                for label, (_, item) in zip(labels, items, strict=True)
-            ]
-            seen = [w for item in read for w in item]
-            units = [" ".join(item) for item in read]
-            doc.drawn |= {label: "1." for label in labels if label}
+            block, seen, units, drawn = list_block(items, marker, numbered=marker == "1. ")
+            doc.drawn |= drawn  # "1." on each: 1, 2, 3
         elif kind == "table":
             cells = draw(st.lists(st.lists(words, min_size=2, max_size=2), min_size=2, max_size=4))
             head, *rows = cells
@@ -160,15 +166,9 @@ def rst_docs(draw: st.DrawFn) -> Doc:
         elif kind == "list":
             items = draw(st.lists(rst_text(), min_size=1, max_size=4))
             numbered = draw(st.booleans()) and not numbered_before  # else one list goes on
-            block = "\n".join(("#. " if numbered else "- ") + text for text, _ in items)
-            labels = [f"{n}." if numbered else "" for n in range(1, len(items) + 1)]
-            read = [
-                [label, *item] if label else item
-                for label, (_, item) in zip(labels, items, strict=True)
-            ]
-            seen = [w for item in read for w in item]
-            units = [" ".join(item) for item in read]
-            doc.drawn |= {label: "#." for label in labels if label}
+            marker = "#. " if numbered else "- "
+            block, seen, units, drawn = list_block(items, marker, numbered)
+            doc.drawn |= drawn
         elif kind == "code":
             lines = draw(st.lists(st.lists(words, min_size=1, max_size=4), min_size=1, max_size=3))
             block = "::\n\n" + "\n".join("    " + " ".join(line) for line in lines)
@@ -287,6 +287,12 @@ def assert_read_as_seen(view: ReadingView, doc: Doc) -> None:
         assert view.origin[begin:end] == doc.drawn.get(word, word if word != "&" else "&amp;")
 
 
+def assert_maps_back(view: ReadingView, origin: str, text: str) -> None:
+    """The first ``text`` of the view comes from the same text in the file."""
+    start = view.text.index(text)
+    assert origin[slice(*view.to_origin(start, start + len(text)))] == text
+
+
 @settings(max_examples=150, deadline=None)
 @given(markdown_docs())
 def test_markdown_reads_as_rendered_and_maps_back(doc: Doc) -> None:
@@ -372,9 +378,7 @@ def test_rst_reads_as_sphinx_renders_it_without_its_markup() -> None:
     ]:
         assert line in lines
     for word in ("widgets[cli]", "quickstart", "run", "--dry-run", "Lovelace"):
-        start = view.text.index(word)
-        begin, end = view.to_origin(start, start + len(word))
-        assert RST[begin:end] == word
+        assert_maps_back(view, RST, word)
 
 
 @pytest.mark.parametrize("opens, closes", [("<main>", "</main>"), ('<div role="main">', "</div>")])
@@ -386,8 +390,7 @@ def test_a_page_that_marks_its_main_content_is_read_for_it_alone(opens: str, clo
     )
     view = html_view(page)
     assert view.text == "FAQ\n\nCargo caches crates."
-    start = view.text.index("caches")
-    assert page[slice(*view.to_origin(start, start + 6))] == "caches"
+    assert_maps_back(view, page, "caches")
     assert "The Book" in html_view(page.replace(opens, "<div>").replace(closes, "</div>")).text
 
 
@@ -696,9 +699,7 @@ def test_rows_of_a_table_set_out_in_columns_are_lines_of_cells() -> None:
     assert lines[0].endswith("as the table below says for each of them.")  # prose still joins
     assert "=" not in view.text  # a table's border is decoration
     for cell in ("0x0A", "32 bytes", "SHA-256"):
-        start = view.text.index(cell)
-        begin, end = view.to_origin(start, start + len(cell))
-        assert TABLE[begin:end] == cell
+        assert_maps_back(view, TABLE, cell)
 
 
 BOXED = """\
@@ -719,8 +720,7 @@ The services listen on these ports:
 def test_a_table_drawn_with_bars_reads_as_rows_of_cells_without_its_borders() -> None:
     view = plain_view(BOXED)
     assert view.text.split("\n")[2:] == ["Service\tPort", "https\t8443", "", "ssh\t2222"]
-    start = view.text.index("8443")
-    assert BOXED[slice(*view.to_origin(start, start + 4))] == "8443"
+    assert_maps_back(view, BOXED, "8443")
 
 
 def test_justified_lines_are_not_rows_however_their_spaces_line_up() -> None:
