@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 17  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 18  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -44,7 +44,9 @@ SCHEMA = 17  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # end is a line of its own; 15: an HTML page that marks its main content is read for it alone;
 # 16: a man page's description goes on under its text after a term, a Word line break inside
 # a sentence is a space, an rST directive's name before its argument, an admonition's title;
-# 17: plain text's tables drawn between bars read as rows of cells, their borders unread
+# 17: plain text's tables drawn between bars read as rows of cells, their borders unread;
+# 18: a page whose "<main>" opens no element read whole, Sphinx's code-block options taken,
+# a short table is no justified text
 _PAGE = 2000
 _STATES = "files.json"
 

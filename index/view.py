@@ -37,10 +37,10 @@ _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
 _ROMAN_WORD = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]")
 #: A line drawn under or between, or a table's border ("====  ======"): decoration.
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}(?:[ \t]+\1{3,})*")
-#: A table's border drawn with box-drawing characters or "+---+": decoration too.
-_BORDER = re.compile(
-    r"[+|\u2500-\u257f][-=+|:\u2500-\u257f]*[-=\u2500-\u257f][-=+|:\u2500-\u257f]*"
-)
+#: A table's border drawn with box-drawing characters or "+---+": decoration too, when it
+#: begins at a corner or a bar and draws a line (:func:`_border`).
+_BORDER = re.compile(r"[+|\u2500-\u257f][-=+|:\u2500-\u257f]*")
+_BORDER_LINE = re.compile(r"[-=\u2500\u2501\u2550]")
 #: A table's row drawn between bars: "| ssh | 2222 |", "│http │8080 │".
 _BARRED = re.compile(r"[|\u2502\u2503\u2551](?:[^|\u2502\u2503\u2551]*[|\u2502\u2503\u2551])+")
 _BAR = re.compile(r"[|\u2502\u2503\u2551]")
@@ -253,7 +253,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             out.brk(BLOCK)
             previous = None
             continue
-        if _RULE.fullmatch(body) or _BORDER.fullmatch(body.replace(" ", "")):
+        if _RULE.fullmatch(body) or _border(body.replace(" ", "")):
             out.brk(LINE)
             previous = None
             continue
@@ -323,9 +323,15 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
 #: not a box's "*  Covered") and the first does not end a sentence ("end.  Next" is how
 #: some write between sentences).
 _CELL_GAP = re.compile(r"(?<=[^\s.])(?: {2,}|[ ]*\t\s*)(?=\S)")
-#: A text whose lines end at one column this often is justified: its spaces pad words out to
-#: that column, in no column of their own.
+_WORD_AT = re.compile(r"\S+")
+#: A text whose lines end at one column this often, and this many of them, is justified: its
+#: spaces pad words out to that column, in no column of their own.
 _JUSTIFIED = 0.25
+_JUSTIFIED_LINES = 10
+
+
+def _border(body: str) -> bool:
+    return _BORDER.fullmatch(body) is not None and _BORDER_LINE.search(body) is not None
 
 
 def _barred_cells(line: str) -> list[tuple[int, int]] | None:
@@ -351,13 +357,22 @@ def _cells(line: str) -> list[tuple[int, int]]:
     start = len(line) - len(line.lstrip())
     cells = []
     for gap in _CELL_GAP.finditer(line, start):
-        before = line[start : gap.start()].split()[-1:]
-        after = line[gap.end() :].split(None, 1)[:1]
-        if before and after and _alnum(before[0]) and _alnum(after[0]):
+        before = _word_before(line, gap.start())
+        after = _WORD_AT.match(line, gap.end())
+        if after and _alnum(before) and _alnum(after.group()):
             cells.append((start, gap.start()))
             start = gap.end()
     cells.append((start, len(line.rstrip())))
     return [(cells[0][0], cells[-1][1])] if _padded(line, cells) else cells
+
+
+def _word_before(line: str, end: int) -> str:
+    """The word ending at ``end``, read back from there: as long as that word, however long
+    the line."""
+    begin = end
+    while begin > 0 and not line[begin - 1].isspace():
+        begin -= 1
+    return line[begin:end]
 
 
 def _padded(line: str, cells: list[tuple[int, int]]) -> bool:
@@ -380,7 +395,8 @@ def _table_rows(lines: list[str]) -> list[list[tuple[int, int]] | None]:
     ends = [len(line.expandtabs().rstrip()) for line in lines]
     written = [end for end in ends if end]
     justified = max(set(written), key=written.count, default=0)
-    if justified < _top(written) or written.count(justified) < _JUSTIFIED * len(written):
+    count = written.count(justified)
+    if justified < _top(written) or count < max(_JUSTIFIED * len(written), _JUSTIFIED_LINES):
         justified = -1
     cells = [_cells(line) for line in lines]
     columns = [
@@ -657,7 +673,10 @@ def html_view(origin: str) -> ReadingView:
     its main content (``<main>``, ``role="main"``), that content alone: what is around it is
     the site's header, menus and footer."""
     out = _Builder(origin)
-    _html_into(out, origin, 0, main_only=_MAIN.search(origin) is not None)
+    if _MAIN.search(origin) and _html_into(out, origin, 0, main_only=True):
+        return out.build()
+    out = _Builder(origin)  # no main element after all ("<main>" in a comment, a script)
+    _html_into(out, origin, 0)
     return out.build()
 
 
@@ -706,6 +725,7 @@ class _HtmlReader(HTMLParser):
         self.out, self.base = out, base
         self.main_only = main_only
         self.main_at: int | None = None  # how many are open around the main content, inside it
+        self.main_found = False
         self.line_at = _line_starts(text)
         self.open: list[str] = []  # the elements open whose end a page writes, innermost last
         self.unread_from: int | None = None  # how many are open around the one not read
@@ -761,8 +781,9 @@ class _HtmlReader(HTMLParser):
             self.open.append(tag)
             if self.unread_from is None and (tag in self._SKIP or _unseen(named)):
                 self.unread_from = len(self.open) - 1
-            if self.main_only and self.main_at is None and "main" in (tag, named.get("role")):
-                self.main_at = len(self.open) - 1
+            roles = (named.get("role") or "").lower().split()
+            if self.main_only and self.main_at is None and (tag == "main" or "main" in roles):
+                self.main_at, self.main_found = len(self.open) - 1, True
         self.pre += tag == "pre"
         if tag in ("tr", "dt") and self.frames:
             self.frames[-1] = False  # the cell before, left open, ends
@@ -894,11 +915,13 @@ def _integer(value: str | None, default: int) -> int:
     return int(found.group(1)) if found else default
 
 
-def _html_into(out: _Builder, html: str, base: int, main_only: bool = False) -> None:
+def _html_into(out: _Builder, html: str, base: int, main_only: bool = False) -> bool:
+    """Read ``html`` into ``out``; whether its main content was found, when ``main_only``."""
     reader = _HtmlReader(out, html, base, main_only)
     reader.feed(html)
     reader.close()
     reader._release()  # a link the page never closes
+    return reader.main_found
 
 
 # -- list numbers ------------------------------------------------------------------------
@@ -1040,10 +1063,13 @@ class _RstReader:
         if tag in _RST_CODE:
             out.brk(BLOCK)
             for line in node.astext().split("\n"):
-                at = self.origin.find(line, self.cursor) if line.strip() else -1
+                reach = self.cursor + _RST_REACH + len(line)
+                at = self.origin.find(line, self.cursor, reach) if line.strip() else -1
                 if at >= 0:
                     out.verbatim(line, at)
                     self.cursor = at + len(line)
+                elif line.strip():  # not as written (a tab docutils spread): its words
+                    self.words(line)
                 out.brk(LINE)
             out.brk(BLOCK)
             return
@@ -1105,7 +1131,7 @@ class _RstReader:
 
     def number(self, item: Any) -> None:
         """An enumerated list's item number as docutils renders it, mapped to its marker."""
-        found = _RST_ENUMERATOR.search(self.origin, self.cursor)
+        found = _RST_ENUMERATOR.search(self.origin, self.cursor, self.cursor + _RST_REACH)
         if found is None:
             return
         listing = item.parent
@@ -1118,7 +1144,9 @@ class _RstReader:
 
 
 #: An enumerated list item's marker at its line's start: "1.", "#.", "(a)", "iv)".
-_RST_ENUMERATOR = re.compile(r"^[ \t]*(\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)])[ \t]", re.M)
+_RST_ENUMERATOR = re.compile(
+    r"^[ \t]*(\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)])(?:[ \t]|$)", re.M
+)
 
 
 #: docutils' names of an enumerated list's kinds of number, as Word names them.
@@ -1138,8 +1166,8 @@ def _role_text(inner: str) -> str:
 
 
 def _register_directives(origin: str) -> None:
-    """Teach docutils each directive ``origin`` uses that it does not know, once a process:
-    Sphinx's ``code-block`` (docutils' ``code``), and any other as text."""
+    """Teach docutils each directive ``origin`` uses that it does not know: Sphinx's
+    ``code-block`` as code, and any other as text, whatever their options."""
     from docutils.frontend import get_default_settings
     from docutils.parsers.rst import Parser, directives, languages
     from docutils.utils import new_document
@@ -1147,21 +1175,19 @@ def _register_directives(origin: str) -> None:
     document = new_document("<rst>", get_default_settings(Parser))
     document.reporter.stream = False
     english = languages.get_language("en")
+    code, content = _directives()
     for name in dict.fromkeys(_RST_DIRECTIVE.findall(origin)):
-        if directives.directive(name, english, document)[0] is not None:
-            continue
-        known = name in ("code-block", "sourcecode")
-        directives.register_directive(
-            name,
-            directives.directive("code", english, document)[0] if known else _content_directive(),
-        )
+        if name in ("code-block", "sourcecode"):  # docutils' takes none of Sphinx's options
+            directives.register_directive(name, code)
+        elif directives.directive(name, english, document)[0] is None:
+            directives.register_directive(name, content)
 
 
 @cache
-def _content_directive() -> type:
-    """The directive an unknown one is read as: its name and argument a paragraph (a bare
-    "3.1" would read as a section's number), its content reST, any option taken and not
-    shown."""
+def _directives() -> tuple[type, type]:
+    """The directives an unknown one is read as, any option taken and not shown: code, its
+    content as written; and text: its name and argument a paragraph (a bare "3.1" would
+    read as a section's number), its content reST."""
     from docutils import nodes
     from docutils.parsers.rst import Directive, directives
 
@@ -1186,7 +1212,12 @@ def _content_directive() -> type:
             self.state.nested_parse(self.content, self.content_offset, box)
             return [*argument, box]
 
-    return Content
+    class Code(Content):
+        def run(self) -> list[Any]:
+            text = "\n".join(self.content)
+            return [nodes.literal_block(text, text)]
+
+    return Code, Content
 
 
 # -- by kind of file -----------------------------------------------------------------------

@@ -90,10 +90,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         try:
             answer = assistant.ask(line, history)
+            _print_answer(answer, assistant)
         except QAError as exc:
             print(f"qa: error: {exc}", file=sys.stderr)
             continue
-        _print_answer(answer, assistant)
         history += [
             {"role": "user", "content": line},
             {"role": "assistant", "content": answer.text},

@@ -392,6 +392,22 @@ def test_a_page_that_marks_its_main_content_is_read_for_it_alone(opens: str, clo
     assert view.text == "FAQ\n\nCargo caches crates."
     assert_maps_back(view, page, "caches")
     assert "The Book" in html_view(page.replace(opens, "<div>").replace(closes, "</div>")).text
+    # "<main>" where no element is (a comment, a script, words): the whole page is read
+    for aside in ("<!-- <main> -->", "<script>x = '<main>'</script>", 'Write role="main".'):
+        plain = page.replace(opens, "<div>").replace(closes, f"{aside}</div>")
+        assert "Cargo caches crates." in html_view(plain).text
+
+
+def test_rst_code_with_sphinx_options_a_tab_and_items_begun_on_their_next_line() -> None:
+    source = (
+        ".. code-block:: python\n   :caption: demo\n   :linenos:\n\n   import x\n\n"
+        "::\n\n    a\tb\n\n"
+        "1.\n   first item\n2.\n   second item\n\nFiller words.\n\n1. later list\n"
+    )
+    lines = rst_view(source).text.split("\n")
+    assert lines[:3] == ["import x", "", "a b"]
+    assert lines[4:6] == ["1. first item", "2. second item"]
+    assert lines[-1] == "1. later list"
 
 
 def test_a_span_across_units_maps_to_the_file_text_between() -> None:
@@ -721,6 +737,11 @@ def test_a_table_drawn_with_bars_reads_as_rows_of_cells_without_its_borders() ->
     view = plain_view(BOXED)
     assert view.text.split("\n")[2:] == ["Service\tPort", "https\t8443", "", "ssh\t2222"]
     assert_maps_back(view, BOXED, "8443")
+
+
+def test_a_short_table_whose_rows_end_alike_is_a_table() -> None:
+    text = "Service  Port\nssh      22\nhttp     8080\nhttps    443\n"
+    assert plain_view(text).text == "Service\tPort\nssh\t22\nhttp\t8080\nhttps\t443"
 
 
 def test_justified_lines_are_not_rows_however_their_spaces_line_up() -> None:
