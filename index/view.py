@@ -1015,8 +1015,8 @@ def rst_view(origin: str) -> ReadingView:
     and literal blocks each a unit, a table's cells and a field's or a term's body split by
     a tab, an enumerated list's items numbered; no markup, comment, link target or image.
     A directive docutils does not know (Sphinx's ``versionadded``, ``toctree``) reads its
-    argument and its content as text; ``code-block`` is docutils' ``code``. Files are never
-    included, nor raw output passed through."""
+    name, its argument and its content as text; Sphinx's ``code-block`` is code, whatever
+    its options. Files are never included, nor raw output passed through."""
     from docutils import nodes
     from docutils.core import publish_doctree
 
