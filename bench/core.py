@@ -283,9 +283,24 @@ def header(title: str) -> list[str]:
         f"# {title}",
         "",
         f"Written by `python -m bench.core` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: "
-        f"{os.cpu_count()} CPUs, load average {load} at the end, threads: {threads}.",
+        f"{os.cpu_count()} CPUs ({cpu_model()}), load average {load} at the end, "
+        f"threads: {threads}.",
         "",
     ]
+
+
+def cpu_model() -> str:
+    """The CPU's name and its widest integer dot-product instructions: the reader is int8
+    matrix products, and runs twice as fast where AVX-512 VNNI does them as with AVX2."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "CPU unknown"
+    name = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+    listed = re.search(r"^flags\s*:(.*)$", info, re.M)
+    flags = set(listed.group(1).split()) if listed else set()
+    widest = next((f for f in ("avx512_vnni", "avx_vnni", "avx2") if f in flags), "no AVX2")
+    return f"{name.group(1).strip() if name else 'CPU unknown'}, {widest.upper()}"
 
 
 def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
