@@ -26,7 +26,9 @@ _STRENGTH = {CELL: 1, LINE: 2, BLOCK: 3}
 
 _WORDS = re.compile(r"\S+")
 _FULL = 0.85
-_BULLET = re.compile(r"[*+\-•][ \t]+(?=\S)")  # dropped: a reader sees a dot
+#: A bullet, dropped: a reader sees a dot; or an outline's stars ("** Bug fixes" under "*
+#: Noteworthy changes" of GNU NEWS files, Org mode), which a reader sees as a heading's level.
+_BULLET = re.compile(r"(?:[+\-•]|\*+)[ \t]+(?=\S)")
 #: A list item's label, which the view keeps: "1.2.", "(a)", "iv.", "XII)"; a roman numeral
 #: by its grammar.
 LABEL = re.compile(
@@ -966,10 +968,13 @@ def list_number(count: int, style: str) -> str:
 
 # -- reStructuredText ----------------------------------------------------------------------
 
-#: What a reader of a rendered reST page does not see: comments, link targets, substitution
-#: definitions, images, raw output, footnote marks, the parser's own messages.
+#: What a reader of a rendered reST page does not see written: comments, link targets,
+#: substitution definitions, images, raw output, footnote marks, the parser's own messages,
+#: what docutils writes itself (``sectnum``'s numbers, ``contents``' table: a topic of
+#: that class), whose words, looked for in the file, lie pages on.
 _RST_UNSEEN = frozenset(
     {
+        "generated",
         "comment",
         "target",
         "substitution_definition",
@@ -1049,7 +1054,7 @@ class _RstReader:
     def walk(self, node: Any) -> None:
         nodes, out = self.nodes, self.out
         tag = node.tagname
-        if tag in _RST_UNSEEN:
+        if tag in _RST_UNSEEN or (tag == "topic" and "contents" in node["classes"]):
             return
         if isinstance(node, nodes.Text):
             self.words(str(node))

@@ -111,7 +111,8 @@ class Answer:
             "answer": self.text,
             "tier": self.tier,
             "abstained": self.abstained,
-            "confidence": round(self.confidence, 4),
+            # four significant digits: a tentative answer's 3e-05 is not the 0 of none
+            "confidence": float(f"{self.confidence:.4g}"),
             "agreement": self.agreement,
             "question": self.question,
             "searched": self.searched,

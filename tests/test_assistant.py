@@ -66,6 +66,13 @@ def test_a_tentative_answer_is_hedged_and_cited_like_a_confident_one(
     assert_grounded(seeds_assistant, answer)
 
 
+def test_a_small_confidence_is_reported_as_itself_not_as_zero() -> None:
+    """A tentative answer over a folder with a low floor is 3e-05 sure: not 0, as "not
+    found" is."""
+    answer = Answer("1,000", (), "tentative", "How many?", "How many?", confidence=3.14159e-05)
+    assert answer.to_dict()["confidence"] == 3.142e-05
+
+
 def test_a_fact_both_sources_state_cites_both(reading: Assistant) -> None:
     answer = reading.ask("How long do the mines stay active?")
     assert {c.source for c in answer.citations} == {
@@ -329,6 +336,27 @@ def test_a_passage_over_two_releases_is_read_as_the_one_the_question_names(
     whole = [Passage(source, 0, len(text), text)]
     reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
     assert reader.answer("When was version 4.3 released?", whole).text == "19 January 2020"
+
+
+def test_a_release_s_date_written_as_a_field_under_its_heading_is_its_section_s(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """reST and plain-text changelogs date a release in a field under its heading: the field
+    is no heading of its own, so the date is read in 0.7.1's section, not as a section
+    that does not write 0.7.1."""
+    notes = (
+        "Changelog\n=========\n\n"
+        "widget 0.7.1\n------------\n\nRelease date: 08-Mar-2021\n\n"
+        "- Fix a regression in the parser error class.\n\n"
+        "widget 0.7.0\n------------\n\nRelease date: 4-Mar-2021\n\n- No changes.\n"
+    )
+    assistant = one_file_assistant(tmp_path / "docs", "CHANGES.rst", notes, embedder)
+    source = "docs/CHANGES.rst"
+    text = assistant.source_text(source)
+    whole = [Passage(source, 0, len(text), text)]
+    reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    assert reader.answer("When did widget 0.7.1 come out?", whole).text == "08-Mar-2021"
+    assert reader.answer("When did widget 0.7.0 come out?", whole).text == "4-Mar-2021"
 
 
 STEPS = """\

@@ -155,7 +155,9 @@ def rst_docs(draw: st.DrawFn) -> Doc:
     for _ in range(draw(st.integers(1, 6))):
         numbered_before, numbered = numbered, False
         kind = draw(
-            st.sampled_from(["title", "paragraph", "list", "code", "comment", "note", "other"])
+            st.sampled_from(
+                ["title", "paragraph", "list", "code", "comment", "note", "contents", "other"]
+            )
         )
         if kind == "title":
             text, seen = draw(rst_text())
@@ -176,6 +178,8 @@ def rst_docs(draw: st.DrawFn) -> Doc:
             units = [" ".join(line) for line in lines]
         elif kind == "comment":
             block, seen, units = f".. {draw(words)} {draw(words)}", [], []
+        elif kind == "contents":  # a table of the titles, which docutils writes: not read
+            block, seen, units = ".. contents::\n\n.. sectnum::", [], []
         elif kind == "note":
             text, seen = draw(rst_text())
             block, units = f".. note::\n\n   {text}", ["note", " ".join(seen)]
@@ -410,6 +414,25 @@ def test_rst_code_with_sphinx_options_a_tab_and_items_begun_on_their_next_line()
     assert lines[-1] == "1. later list"
 
 
+def test_rst_contents_and_section_numbers_docutils_writes_are_not_read() -> None:
+    """``.. contents::`` writes every title again at the top: looked for in the file, its
+    words were found at their sections and the sections' own text was passed over."""
+    source = (
+        "Guide\n=====\n\n.. contents:: Table of Contents\n   :local:\n\n.. sectnum::\n\n"
+        "Limits\n------\n\nThe xmlrpc patch caps requests at 30 MB by default.\n\n"
+        "History\n-------\n\nBillion laughs was first reported in 2003.\n"
+    )
+    view = rst_view(source)
+    assert view.text.split("\n\n") == [
+        "Guide",
+        "Limits",
+        "The xmlrpc patch caps requests at 30 MB by default.",
+        "History",
+        "Billion laughs was first reported in 2003.",
+    ]
+    assert_maps_back(view, source, "The xmlrpc patch caps requests at 30 MB by default.")
+
+
 def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     source = "# Install\n\nRun `pip install x` to\nget **it**.\n"
     view = markdown_view(source)
@@ -550,6 +573,31 @@ def test_plain_text_joins_hard_wrapped_lines_and_keeps_short_ones() -> None:
     start = view.text.index("it gives")
     begin, end = view.to_origin(start, start + len("it gives"))
     assert WRAPPED[begin:end] == "it\n  gives"
+
+
+def test_an_outline_heading_of_a_plain_text_loses_its_stars_as_a_bullet_does() -> None:
+    """GNU NEWS files (and Org mode's outlines) mark a release "* Noteworthy changes …" and
+    its parts "** Bug fixes": no reader sees the stars of either."""
+    text = (
+        "* Noteworthy changes in release 4.9 (2022-11-06) [stable]\n\n"
+        "** Bug fixes\n\n"
+        "  'sed --follow-symlinks -i' no longer loops forever when its operand\n"
+        "  is a symbolic link cycle.\n\n"
+        "*** Deep note\n"
+    )
+    view = plain_view(text)
+    assert view.text.split("\n") == [
+        "Noteworthy changes in release 4.9 (2022-11-06) [stable]",
+        "",
+        "Bug fixes",
+        "",
+        "'sed --follow-symlinks -i' no longer loops forever when its operand is a symbolic "
+        "link cycle.",
+        "",
+        "Deep note",
+    ]
+    start = view.text.index("Bug")
+    assert text[slice(*view.to_origin(start, start + 9))] == "Bug fixes"
 
 
 FIELDS = """\
