@@ -969,7 +969,7 @@ def list_number(count: int, style: str) -> str:
 # -- reStructuredText ----------------------------------------------------------------------
 
 #: What a reader of a rendered reST page does not see written: comments, link targets,
-#: substitution definitions, images, raw output, footnote marks, the parser's own messages,
+#: substitutions, images, raw output, footnote marks, the parser's own messages,
 #: what docutils writes itself (``sectnum``'s numbers, ``contents``' table: a topic of
 #: that class), whose words, looked for in the file, lie pages on.
 _RST_UNSEEN = frozenset(
@@ -984,6 +984,7 @@ _RST_UNSEEN = frozenset(
         "pending",
         "footnote_reference",
         "citation_reference",
+        "substitution_reference",
         "decoration",
         "meta",
         "label",
@@ -1037,10 +1038,24 @@ def rst_view(origin: str) -> ReadingView:
         "syntax_highlight": "none",
         "input_encoding": "unicode",
     }
-    tree = publish_doctree(origin, settings_overrides=settings)
+    tree = publish_doctree(origin, reader=_rst_reader(), settings_overrides=settings)
     reader = _RstReader(_Builder(origin), _line_starts(origin), nodes)
     reader.walk(tree)
     return reader.out.build()
+
+
+def _rst_reader() -> Any:
+    """docutils' reader, but leaving substitutions as references: their text ("Widget" of
+    ``|project|``) is written in their definition, not where they are used."""
+    from docutils.readers import standalone
+    from docutils.transforms import references
+
+    class Reader(standalone.Reader):  # type: ignore[misc]  # docutils ships no types
+        def get_transforms(self) -> list[Any]:
+            transforms: list[Any] = super().get_transforms()
+            return [t for t in transforms if t is not references.Substitutions]
+
+    return Reader()
 
 
 class _RstReader:
@@ -1050,6 +1065,7 @@ class _RstReader:
     def __init__(self, out: _Builder, line_at: list[int], nodes: Any) -> None:
         self.out, self.line_at, self.nodes = out, line_at, nodes
         self.cursor = 0
+        self.limit = len(out.origin)  # where the paragraph being read ends in the file
 
     def walk(self, node: Any) -> None:
         nodes, out = self.nodes, self.out
@@ -1095,8 +1111,12 @@ class _RstReader:
             self.number(node)
         elif tag in _RST_ADMONITIONS:
             self.title(tag)
+        outer = self.limit
+        if tag == "paragraph":
+            self.limit = self.paragraph_end(node)
         for child in node.children:
             self.walk(child)
+        self.limit = outer
 
     @property
     def origin(self) -> str:
@@ -1111,9 +1131,22 @@ class _RstReader:
         index = line - (2 if node.tagname == "title" else 1)
         self.cursor = max(self.cursor, self.line_at[max(0, min(index, len(self.line_at) - 1))])
 
+    def paragraph_end(self, node: Any) -> int:
+        """Where a paragraph's last line ends in the file, by the lines docutils counts: the
+        text a substitution puts in it ("|project|") is written elsewhere, maybe further on,
+        where looking for it would skip this paragraph's own words."""
+        line = getattr(node, "line", None)
+        if not line:
+            return self.limit
+        after = line + node.rawsource.count("\n")  # the 0-based index of the next line
+        return self.line_at[after] if after < len(self.line_at) else len(self.origin)
+
     def words(self, text: str) -> None:
         for word in _WORDS.finditer(text):
-            at = self.origin.find(word.group(), self.cursor, self.cursor + _RST_REACH)
+            stop = self.cursor + _RST_REACH
+            if self.cursor + len(word.group()) <= self.limit:  # lines docutils got wrong aside
+                stop = min(stop, self.limit)
+            at = self.origin.find(word.group(), self.cursor, stop)
             if at < 0:  # not written here (a substitution's text): not read
                 continue
             if word.start():  # white space before it, not markup alone ("`docs`_.")

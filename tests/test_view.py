@@ -156,7 +156,17 @@ def rst_docs(draw: st.DrawFn) -> Doc:
         numbered_before, numbered = numbered, False
         kind = draw(
             st.sampled_from(
-                ["title", "paragraph", "list", "code", "comment", "note", "contents", "other"]
+                [
+                    "title",
+                    "paragraph",
+                    "list",
+                    "code",
+                    "comment",
+                    "note",
+                    "contents",
+                    "substitution",
+                    "other",
+                ]
             )
         )
         if kind == "title":
@@ -180,6 +190,11 @@ def rst_docs(draw: st.DrawFn) -> Doc:
             block, seen, units = f".. {draw(words)} {draw(words)}", [], []
         elif kind == "contents":  # a table of the titles, which docutils writes: not read
             block, seen, units = ".. contents::\n\n.. sectnum::", [], []
+        elif kind == "substitution":  # its text is written where it is defined: not read here
+            text, seen = draw(rst_text())
+            name = f"sub{len(doc.source)}"
+            block = f"|{name}| {text}\n\n.. |{name}| replace:: {seen[-1]}"
+            units = []
         elif kind == "note":
             text, seen = draw(rst_text())
             block, units = f".. note::\n\n   {text}", ["note", " ".join(seen)]
