@@ -130,6 +130,10 @@ def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
         "civil",
     ]
     assert pages_text(["xiv\nPreface text", "Body text\nxlii"]) == "Preface text\nBody text"
+    # a head every page has, the first page's too, is the title: read there, once
+    parts = ["Introduction", "Directory layout", "File format", "Glob rules"]
+    titled = [f"Shared MIME-info Database\n{part}\n{n}" for n, part in enumerate(parts, 1)]
+    assert pages_text(titled).split("\n") == ["Shared MIME-info Database", *parts]
 
 
 def test_a_printed_page_loses_its_date_and_count_of_pages_even_on_two_pages() -> None:
