@@ -377,8 +377,9 @@ def pages_text(pages: list[str]) -> str:
     page's first or last line that is its number, or that opens or closes 3 pages or more,
     numbers aside (but not a table's row of numbers alone), or that counts the pages as
     every page does at that edge; and the line beside one of those that every page has
-    there too (a print's date over its address and page count). The first page keeps its
-    head, but for a number: a manual heads each page with its title."""
+    there too (a print's date over its address and page count). The first page keeps a
+    head that writes no number (a manual heads each page with its title; a print, with its
+    date), without the line beside it."""
 
     def form(line: str) -> str:
         """The line with its numbers aside; none for a line of numbers alone (a table's row)."""
@@ -415,11 +416,11 @@ def pages_text(pages: list[str]) -> str:
         return cuts
 
     heads = peel(split)
-    if split:
-        page, lines = split[0]
-        if not _PAGE_NUMBER.fullmatch(lines[0].strip()) and not counts(lines[0], page):
-            heads[0] = 0  # a manual heads each page with its title: the first page's is read
     rests = [(page, lines[cut:]) for (page, lines), cut in zip(split, heads, strict=True)]
+    if split and heads[0]:
+        title = split[0][1][0]  # a manual's, read once
+        if not any(c.isdigit() for c in title) and not _PAGE_NUMBER.fullmatch(title.strip()):
+            rests[0] = (rests[0][0], [title, *rests[0][1]])
     rests = [(page, lines) for page, lines in rests if lines]
     feet = peel([(page, lines[::-1]) for page, lines in rests])
     return "\n".join(

@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 21  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 22  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -49,7 +49,8 @@ SCHEMA = 21  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # a short table is no justified text; 19: an outline's stars ("** Bug fixes") dropped as a
 # bullet is, reST's generated table of contents and section numbers unread; 20: reST's
 # substitutions unread, and a paragraph's words looked for in its own lines; 21: a PDF's
-# first page keeps its running head (its title)
+# first page keeps its running head (its title); 22: reST's substitutions read where they
+# are used, drawn from their mark; the PDF title kept only when it writes no number, alone
 _PAGE = 2000
 _STATES = "files.json"
 

@@ -969,7 +969,7 @@ def list_number(count: int, style: str) -> str:
 # -- reStructuredText ----------------------------------------------------------------------
 
 #: What a reader of a rendered reST page does not see written: comments, link targets,
-#: substitutions, images, raw output, footnote marks, the parser's own messages,
+#: substitution definitions, images, raw output, footnote marks, the parser's own messages,
 #: what docutils writes itself (``sectnum``'s numbers, ``contents``' table: a topic of
 #: that class), whose words, looked for in the file, lie pages on.
 _RST_UNSEEN = frozenset(
@@ -984,7 +984,6 @@ _RST_UNSEEN = frozenset(
         "pending",
         "footnote_reference",
         "citation_reference",
-        "substitution_reference",
         "decoration",
         "meta",
         "label",
@@ -1009,6 +1008,8 @@ _RST_ADMONITIONS = frozenset(
 #: A role the parser does not know (Sphinx's ``:ref:`install```, ``:func:`~a.b```), which
 #: it leaves as written: its text, without a target in angle brackets.
 _RST_ROLE = re.compile(r":[\w.:+-]+:`(.*?)(?:\s*<[^<>]*>)?`", re.S)
+#: A substitution defined as text: ``.. |version| replace:: 2.1``.
+_RST_REPLACE = re.compile(r"\.\.\s+\|[^|]+\|\s+replace::")
 #: A directive, as a line writes it: its name.
 _RST_DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w.:+-]*)[ \t]*::", re.M)
 #: How far past the last word read the next one is looked for: a link's target or a
@@ -1045,8 +1046,9 @@ def rst_view(origin: str) -> ReadingView:
 
 
 def _rst_reader() -> Any:
-    """docutils' reader, but leaving substitutions as references: their text ("Widget" of
-    ``|project|``) is written in their definition, not where they are used."""
+    """docutils' reader, but leaving substitutions as references: their text ("2.1" of
+    ``|version|``) is written in their definition, not where they are used, and is drawn
+    from the mark (:meth:`_RstReader.substitution`)."""
     from docutils.readers import standalone
     from docutils.transforms import references
 
@@ -1065,7 +1067,6 @@ class _RstReader:
     def __init__(self, out: _Builder, line_at: list[int], nodes: Any) -> None:
         self.out, self.line_at, self.nodes = out, line_at, nodes
         self.cursor = 0
-        self.limit = len(out.origin)  # where the paragraph being read ends in the file
 
     def walk(self, node: Any) -> None:
         nodes, out = self.nodes, self.out
@@ -1076,6 +1077,9 @@ class _RstReader:
             self.words(str(node))
             return
         self.anchor(node)
+        if tag == "substitution_reference":
+            self.substitution(node)
+            return
         if tag == "problematic":  # a role the parser does not know, as written
             raw = node.astext()
             role = _RST_ROLE.fullmatch(raw)
@@ -1111,12 +1115,8 @@ class _RstReader:
             self.number(node)
         elif tag in _RST_ADMONITIONS:
             self.title(tag)
-        outer = self.limit
-        if tag == "paragraph":
-            self.limit = self.paragraph_end(node)
         for child in node.children:
             self.walk(child)
-        self.limit = outer
 
     @property
     def origin(self) -> str:
@@ -1131,22 +1131,30 @@ class _RstReader:
         index = line - (2 if node.tagname == "title" else 1)
         self.cursor = max(self.cursor, self.line_at[max(0, min(index, len(self.line_at) - 1))])
 
-    def paragraph_end(self, node: Any) -> int:
-        """Where a paragraph's last line ends in the file, by the lines docutils counts: the
-        text a substitution puts in it ("|project|") is written elsewhere, maybe further on,
-        where looking for it would skip this paragraph's own words."""
-        line = getattr(node, "line", None)
-        if not line:
-            return self.limit
-        after = line + node.rawsource.count("\n")  # the 0-based index of the next line
-        return self.line_at[after] if after < len(self.line_at) else len(self.origin)
+    def substitution(self, node: Any) -> None:
+        """A substitution's text drawn where the file writes its ``|name|``, as a reader sees
+        "2.1" there (``replace::``; an image or a date, nothing); the mark as written when
+        the file defines none."""
+        written = f"|{node['refname']}|"
+        at = self.origin.find(written, self.cursor, self.cursor + _RST_REACH)
+        if at < 0:
+            return
+        document = node.document
+        name = document.substitution_names.get(self.nodes.fully_normalize_name(node["refname"]))
+        definition = document.substitution_defs.get(name)
+        if definition is None:
+            shown = written
+        elif _RST_REPLACE.match(definition.rawsource):
+            shown = " ".join(definition.astext().split())
+        else:  # a badge's image; a date, which is today's: no text of the file's
+            shown = ""
+        if shown:
+            self.out.drawn(shown, at, at + len(written))
+        self.cursor = at + len(written)
 
     def words(self, text: str) -> None:
         for word in _WORDS.finditer(text):
-            stop = self.cursor + _RST_REACH
-            if self.cursor + len(word.group()) <= self.limit:  # lines docutils got wrong aside
-                stop = min(stop, self.limit)
-            at = self.origin.find(word.group(), self.cursor, stop)
+            at = self.origin.find(word.group(), self.cursor, self.cursor + _RST_REACH)
             if at < 0:  # not written here (a substitution's text): not read
                 continue
             if word.start():  # white space before it, not markup alone ("`docs`_.")

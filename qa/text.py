@@ -307,9 +307,18 @@ def names_a_day(answer: str) -> bool:
 _ONE_LINE_BLOCK = re.compile(r"(?:^|(?<=\n\n))[^\n]+(?=\n\n|\Z)")
 _HEADING_WORDS = 10
 _HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a title
-#: A field whose name writes no number ("Release date: 08-Mar-2021", "Updated: 2024"): a
-#: fact under a heading, not one ("Version 2.0: the rewrite" is one).
-_FIELD_LINE = re.compile(r"[A-Z][^\s:\d]*(?: [^\s:\d]+){0,2}:[ \t]")
+#: A field's name that writes no number: "Release date: ", "Updated: ".
+_FIELD_NAME = re.compile(r"[A-Z][^\s:\d]*(?: [^\s:\d]+){0,2}:[ \t]")
+
+
+def _is_field(line: str) -> bool:
+    """Whether a line is a field of what a heading is about ("Release date: 08-Mar-2021",
+    "Updated: 2024"), not a heading: its name writes no number, its value no version
+    ("Release: 0.7.1" and "Version 2.0: the rewrite" are headings)."""
+    name = _FIELD_NAME.match(line)
+    return name is not None and not any("." in n for n in written_numbers(line[name.end() :]))
+
+
 #: Marks that open a bracketed or quoted stretch: they may stand before an answer's first
 #: word (:mod:`qa.read`) and before a heading's ("[2.0.1] - 2024-01-02").
 OPENING_MARKS = "([{\"'“‘«<"
@@ -323,7 +332,7 @@ def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
     begins with a letter or a digit, or a bracket before one ("[2.0.1] - 2024-01-02"), not
     as a prompt, an option or code does ("$ pip install x2"), and ends without a
     sentence's punctuation: what Markdown and HTML headings and plain-text titles over
-    blank lines all are in the reading view; but not a field (:data:`_FIELD_LINE`), which
+    blank lines all are in the reading view; but not a field (:func:`_is_field`), which
     release notes write under their headings, as a block of its own in the view.
     """
     found = []
@@ -334,7 +343,7 @@ def numbered_headings(text: str) -> list[tuple[Span, set[str]]]:
             and len(words) <= _HEADING_WORDS
             and max(map(len, words)) <= _HEADING_WORD_CHARS
             and words[-1][-1] not in ".!?,;"
-            and not _FIELD_LINE.match(line.group())
+            and not _is_field(line.group())
             and (written := written_numbers(line.group()))
         ):
             found.append((strip_span(text, line.start(), line.end()), written))

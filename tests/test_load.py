@@ -134,6 +134,11 @@ def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
     parts = ["Introduction", "Directory layout", "File format", "Glob rules"]
     titled = [f"Shared MIME-info Database\n{part}\n{n}" for n, part in enumerate(parts, 1)]
     assert pages_text(titled).split("\n") == ["Shared MIME-info Database", *parts]
+    # but not a print's date, nor the line beside the title
+    dated = [f"08/03/2021, 10:15 Notes\n{part}\n{n}" for n, part in enumerate(parts, 1)]
+    assert pages_text(dated).split("\n") == parts
+    beside = [f"Acme Manual\nPrinted 2021-03-0{n}\n{part}" for n, part in enumerate(parts, 1)]
+    assert pages_text(beside).split("\n") == ["Acme Manual", *parts]
 
 
 def test_a_printed_page_loses_its_date_and_count_of_pages_even_on_two_pages() -> None:

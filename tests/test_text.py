@@ -154,7 +154,8 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
         "Faster parser.\nLine 2 of this block: 3 more.\n\n"
         "v1.9.1\n\n"
         "Release date: 08-Mar-2021\n\n"  # a field under the heading, in a block of its own
-        "Version 1.9: the rewrite"
+        "Version 1.9: the rewrite\n\n"
+        "Release: 1.8.2"  # a heading shaped as a field, naming its version
     )
     found = numbered_headings(text)
     assert [text[a:b] for (a, b), _ in found] == [
@@ -162,6 +163,7 @@ def test_numbered_headings_are_short_one_line_blocks_in_any_layout() -> None:
         "Fixes since v1.9",
         "v1.9.1",
         "Version 1.9: the rewrite",
+        "Release: 1.8.2",
     ]
     assert found[0][1] == {"2", "2.0", "2.0.0", "3", "2021"}
     assert found[2][1] == {"1", "1.9", "1.9.1"}

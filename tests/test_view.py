@@ -190,11 +190,12 @@ def rst_docs(draw: st.DrawFn) -> Doc:
             block, seen, units = f".. {draw(words)} {draw(words)}", [], []
         elif kind == "contents":  # a table of the titles, which docutils writes: not read
             block, seen, units = ".. contents::\n\n.. sectnum::", [], []
-        elif kind == "substitution":  # its text is written where it is defined: not read here
+        elif kind == "substitution":  # its text drawn where it is used, from its mark
             text, seen = draw(rst_text())
-            name = f"sub{len(doc.source)}"
-            block = f"|{name}| {text}\n\n.. |{name}| replace:: {seen[-1]}"
-            units = []
+            name, shown = f"sub{len(doc.source)}", f"replaced{len(doc.source)}x"  # no word
+            block = f"|{name}| {text}\n\n.. |{name}| replace:: {shown}"
+            seen, units = [shown, *seen], []
+            doc.drawn[shown] = f"|{name}|"
         elif kind == "note":
             text, seen = draw(rst_text())
             block, units = f".. note::\n\n   {text}", ["note", " ".join(seen)]
@@ -446,6 +447,26 @@ def test_rst_contents_and_section_numbers_docutils_writes_are_not_read() -> None
         "Billion laughs was first reported in 2003.",
     ]
     assert_maps_back(view, source, "The xmlrpc patch caps requests at 30 MB by default.")
+
+
+def test_rst_substitutions_read_where_they_are_used_from_their_mark() -> None:
+    """A reader sees "2.1" where ``|version|`` stands; a badge's image, or today's date,
+    is no text of the file's. A table docutils dates to the file's first line is read."""
+    source = (
+        ".. csv-table::\n   :header: Item, Cost\n\n   Apple, 3 dollars\n\n"
+        "The current release is |version| |badge| built |today| on CI.\n\n"
+        ".. |version| replace:: 2.1\n.. |badge| image:: https://x/b.svg\n.. |today| date::\n"
+    )
+    view = rst_view(source)
+    assert view.text.split("\n") == [
+        "Item\tCost",
+        "Apple\t3 dollars",
+        "",
+        "The current release is 2.1 built on CI.",
+    ]
+    at = view.text.index("2.1")
+    assert source[slice(*view.to_origin(at, at + 3))] == "|version|"
+    assert "Use |pipe| here." in rst_view("Use |pipe| here.\n").text  # none defined: as written
 
 
 def test_a_span_across_units_maps_to_the_file_text_between() -> None:
