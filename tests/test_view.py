@@ -436,7 +436,7 @@ def test_rst_contents_and_section_numbers_docutils_writes_are_not_read() -> None
     source = (
         "Guide\n=====\n\n.. contents:: Table of Contents\n   :local:\n\n.. sectnum::\n\n"
         "Limits\n------\n\nThe xmlrpc patch caps requests at 30 MB by default.\n\n"
-        "History\n-------\n\nBillion laughs was first reported in 2003.\n"
+        "History\n-------\n\nBillion laughs was first reported in 2003, fixed in 1.1.\n"
     )
     view = rst_view(source)
     assert view.text.split("\n\n") == [
@@ -444,7 +444,7 @@ def test_rst_contents_and_section_numbers_docutils_writes_are_not_read() -> None
         "Limits",
         "The xmlrpc patch caps requests at 30 MB by default.",
         "History",
-        "Billion laughs was first reported in 2003.",
+        "Billion laughs was first reported in 2003, fixed in 1.1.",
     ]
     assert_maps_back(view, source, "The xmlrpc patch caps requests at 30 MB by default.")
 
