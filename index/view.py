@@ -47,7 +47,7 @@ _BORDER_LINE = re.compile(r"[-=\u2500\u2501\u2550]")
 _BARRED = re.compile(r"[|\u2502\u2503\u2551](?:[^|\u2502\u2503\u2551]*[|\u2502\u2503\u2551])+")
 _BAR = re.compile(r"[|\u2502\u2503\u2551]")
 #: A field's key, capitalised, of one to three words: "Upstream: http://…", "Bug reports:".
-_FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
+FIELD = re.compile(r"[A-Z][^\s:]*(?: [^\s:]+){0,2}:(?:[ \t]|$)")
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,9 @@ class _Builder:
             self._emit(text, start, end)
 
     def drawn(self, text: str, start: int, end: int) -> None:
-        """A list item's number as its renderer counts it, which the file writes other than
-        shown ("1." for every item) or not at all (an HTML list's): from ``origin[start:end]``,
-        its marker or its tag."""
+        """What a renderer shows that the file writes other than shown, from
+        ``origin[start:end]``: a list item's number ("1." for every item; an HTML list's, its
+        tag), a reST substitution's text (its ``|name|``)."""
         self._emit(text, start, end, spread=True)
 
     def glue(self, drop_hyphen: bool) -> None:
@@ -272,7 +272,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             and cells is None
             and not previous_row
             and label is None
-            and not (_FIELD.match(shape, words_at) and _FIELD.match(previous, previous_at))
+            and not (FIELD.match(shape, words_at) and FIELD.match(previous, previous_at))
             and (
                 laid_out  # a PDF's text keeps no indents
                 or indent == column
@@ -325,7 +325,6 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
 #: not a box's "*  Covered") and the first does not end a sentence ("end.  Next" is how
 #: some write between sentences).
 _CELL_GAP = re.compile(r"(?<=[^\s.])(?: {2,}|[ ]*\t\s*)(?=\S)")
-_WORD_AT = re.compile(r"\S+")
 #: A text whose lines end at one column this often, and this many of them, is justified: its
 #: spaces pad words out to that column, in no column of their own.
 _JUSTIFIED = 0.25
@@ -360,7 +359,7 @@ def _cells(line: str) -> list[tuple[int, int]]:
     cells = []
     for gap in _CELL_GAP.finditer(line, start):
         before = _word_before(line, gap.start())
-        after = _WORD_AT.match(line, gap.end())
+        after = _WORDS.match(line, gap.end())
         if after and _alnum(before) and _alnum(after.group()):
             cells.append((start, gap.start()))
             start = gap.end()

@@ -13,7 +13,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from index.view import LABEL
+from index.view import FIELD, LABEL
 from qa.errors import InvalidQuestion
 
 Span = tuple[int, int]
@@ -307,16 +307,19 @@ def names_a_day(answer: str) -> bool:
 _ONE_LINE_BLOCK = re.compile(r"(?:^|(?<=\n\n))[^\n]+(?=\n\n|\Z)")
 _HEADING_WORDS = 10
 _HEADING_WORD_CHARS = 25  # a longer "word" is a link, a path or code: not a title
-#: A field's name that writes no number: "Release date: ", "Updated: ".
-_FIELD_NAME = re.compile(r"[A-Z][^\s:\d]*(?: [^\s:\d]+){0,2}:[ \t]")
 
 
 def _is_field(line: str) -> bool:
-    """Whether a line is a field of what a heading is about ("Release date: 08-Mar-2021",
-    "Updated: 2024"), not a heading: its name writes no number, its value no version
-    ("Release: 0.7.1" and "Version 2.0: the rewrite" are headings)."""
-    name = _FIELD_NAME.match(line)
-    return name is not None and not any("." in n for n in written_numbers(line[name.end() :]))
+    """Whether a line is a field (:data:`~index.view.FIELD`) of what a heading is about
+    ("Release date: 08-Mar-2021", "Updated: 2024"), not a heading: its name writes no
+    number, its value no version ("Release: 0.7.1" and "Version 2.0: the rewrite" are
+    headings)."""
+    name = FIELD.match(line)
+    return (
+        name is not None
+        and not any(c.isdigit() for c in name.group())
+        and not any("." in n for n in written_numbers(line[name.end() :]))
+    )
 
 
 #: Marks that open a bracketed or quoted stretch: they may stand before an answer's first
