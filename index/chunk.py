@@ -36,7 +36,7 @@ def chunk_document(doc: SourceDoc, chunk_size: int, chunk_overlap: int) -> list[
             continue
         start, end = locate(doc.text, piece, cursor)
         cursor = start + 1
-        start, end = whole_words(doc.text, start, end)
+        start, end = whole_lines(doc.text, *whole_words(doc.text, start, end))
         if chunks and chunks[-1].start <= start and end <= chunks[-1].end:
             continue  # pieces of one long word widen to the chunk that already holds it
         chunks.append(Chunk(doc.path, start, end, doc.text[start:end]))
@@ -62,6 +62,31 @@ def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
         begin if between_words(text, begin) else start,
         stop if between_words(text, stop) else end,
     )
+
+
+#: How far a chunk's edge moves to the start or end of its line (about a dozen words).
+LINE_REACH = 80
+
+
+def whole_lines(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` widened to the start and end of its first and last lines when they
+    are near and the edge is not between sentences. When a run of lines holds no sentence's
+    end (settings, code, a list of names) the splitter cuts between words, "SUB_UID_MIN" in
+    one chunk and its value in the next, and neither chunk says what the value is."""
+    first = text.rfind("\n", 0, start) + 1
+    if start - first <= LINE_REACH and not _ends_sentence(text, start):
+        start = first
+    last = text.find("\n", end)
+    last = len(text) if last < 0 else last
+    if last - end <= LINE_REACH and not _ends_sentence(text, end):
+        end = last
+    return start, end
+
+
+def _ends_sentence(text: str, at: int) -> bool:
+    """Whether the text before ``at`` ends a sentence (or a clause: a colon, a semicolon)."""
+    end = _before_closing_marks(text, len(text[:at].rstrip()) - 1)
+    return end >= 0 and text[end] in ".!?:;"
 
 
 def between_words(text: str, at: int) -> bool:
