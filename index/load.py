@@ -361,6 +361,15 @@ _PAGE_NUMBER = re.compile(
 )
 #: A first or last line met on this many pages, numbers aside, is a running head or foot.
 _RUNNING = 3
+
+
+def _openings(shape: str) -> tuple[str, str]:
+    """A line's first 2 and first 4 words ("" when it has fewer): a running head keeps its
+    opening words when what follows them changes from page to page."""
+    words = shape.split()
+    return " ".join(words[:2]) if len(words) > 2 else "", (
+        " ".join(words[:4]) if len(words) > 4 else ""
+    )
 #: A line that ends counting the pages ("Page 3 of 12", "… 3/12"; not a date's "2024/1/2"):
 #: on page 3 of 12, when every page counts so at that edge, a printed page's foot (or head).
 _PAGE_COUNT = re.compile(r"(?<![\d/.\-])(\d+)\s*(?:of|/)\s*(\d+)\s*$", re.IGNORECASE)
@@ -393,6 +402,21 @@ def pages_text(pages: list[str]) -> str:
         if page
     ]
     edges = Counter(form(line) for _, lines in split for line in {lines[0], lines[-1]})
+    openings = Counter(
+        opening for shape in edges.elements() for opening in _openings(shape) if opening
+    )
+
+    def running(shape: str) -> bool:
+        """Met at an edge of 3 pages or more, numbers aside; or opening as the lines at the
+        edges of 3 pages or more do and ending in a number, as a chapter's head does ("Chapter
+        2: Structures 4"); or opening as those of half the pages do, whatever follows (the
+        section a page is in, after the document's title)."""
+        numbered, long = _openings(shape)
+        return shape != "" and (
+            edges[shape] >= _RUNNING
+            or (shape.endswith("#") and openings[numbered] >= _RUNNING)
+            or openings[long] >= max(_RUNNING, len(split) / 2)
+        )
 
     def counts(line: str, page: int) -> bool:
         found = _PAGE_COUNT.search(line)
@@ -407,7 +431,7 @@ def pages_text(pages: list[str]) -> str:
             line, shape = lines[0], form(lines[0])
             outer = (
                 bool(_PAGE_NUMBER.fullmatch(line.strip()))
-                or (shape != "" and edges[shape] >= _RUNNING)
+                or running(shape)
                 or (counted and counts(line, page))
             )
             within = form(lines[1]) if len(lines) > 1 else ""

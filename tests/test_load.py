@@ -141,6 +141,25 @@ def test_pdf_pages_read_on_without_their_running_heads_and_numbers() -> None:
     assert pages_text(beside).split("\n") == ["Acme Manual", *parts]
 
 
+def test_running_heads_that_name_the_page_s_section_or_chapter_are_dropped() -> None:
+    """A head that keeps the document's title and adds the section the page is in, or a
+    chapter's head on two pages only (a short chapter), differs from page to page: read in,
+    it lands in the middle of the sentence a page break cut."""
+    sections = ["1.2 Overview", "1.2 Overview", "1.4 Details of the format", "2 Examples"]
+    body = ["The format", "keeps a header", "and a list", "of records."]
+    pages = [
+        f"Widget file format - design notes {s}\n{b}" for s, b in zip(sections, body, strict=True)
+    ]
+    assert pages_text(pages).split("\n") == body
+    chapters = ["Chapter 1: Setup", "Chapter 2: Use", "Chapter 2: Use", "Chapter 3: Limits"]
+    pages = [f"{head} {n + 5}\n{b}" for n, (head, b) in enumerate(zip(chapters, body, strict=True))]
+    assert pages_text(pages).split("\n") == body
+    # lines that open alike on fewer pages, or end in no number, are the text's own
+    steps = [f"Step one: {verb} the box\nbody" for verb in ("open", "empty", "close")]
+    assert pages_text(steps).count("Step one") == 3
+    assert pages_text([*steps[:2], "Chapter 9: End 3\nbody"]).count("Step one") == 2
+
+
 def test_a_printed_page_loses_its_date_and_count_of_pages_even_on_two_pages() -> None:
     """A browser prints the date and title over the address and "1/2" on every page; two
     pages are too few to tell a repeated line from the text's own, but a count of pages
