@@ -695,7 +695,10 @@ class _HtmlReader(HTMLParser):
     HTML lets a page leave out ``</td>`` and ``</dd>``. A link whose text is only a
     permalink's mark ("¶", "#", "↩") is a page's furniture."""
 
-    _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg", "nav"})
+    #: A form's controls: a code block's "Copy" button, a picker's options, a text box.
+    _FORM = frozenset({"button", "select", "option", "textarea"})  # an input holds no text
+    _SKIP = frozenset({"script", "style", "head", "noscript", "template", "svg", "nav"}) | _FORM
+    _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
     #: What a page's head holds: any other element begins its body, and so ends the head
     #: (HTML lets a page leave out ``</head>``).
     _HEAD = frozenset({"title", "meta", "link", "style", "script", "base", "noscript", "template"})
@@ -716,7 +719,7 @@ class _HtmlReader(HTMLParser):
             "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary", "pre",
         }
     )  # fmt: skip
-    _LINES = frozenset({"li", "tr", "br", "dt", "caption", "option"})
+    _LINES = frozenset({"li", "tr", "br", "dt", "caption"})
     _CELLS = frozenset({"td", "th", "dd"})  # a definition reads on its term's line
     BREAKS = _BLOCKS | _LINES
     _PERMALINK = frozenset("¶§#↩↑⚓🔗")
@@ -740,7 +743,7 @@ class _HtmlReader(HTMLParser):
 
     @property
     def skipping(self) -> bool:
-        """Inside code, styles, the head, a menu, a control or what is not shown: one of
+        """Inside code, styles, the head, a menu, a form's control or what is not shown: one of
         :attr:`_SKIP`, or an element marked so (:func:`_unseen`), up to its end or to the
         end of an element around it, which ends it too; on a page that marks its main
         content, anywhere outside it."""
@@ -780,7 +783,7 @@ class _HtmlReader(HTMLParser):
             self._close("head")
         if tag in self._SKIP or tag not in self._VOID | self._OPEN_ENDED:
             self.open.append(tag)
-            if self.unread_from is None and (tag in self._SKIP or _unseen(named)):
+            if self.unread_from is None and self._unread(tag, named):
                 self.unread_from = len(self.open) - 1
             roles = (named.get("role") or "").lower().split()
             if self.main_only and self.main_at is None and (tag == "main" or "main" in roles):
@@ -798,6 +801,13 @@ class _HtmlReader(HTMLParser):
         elif tag == "li" and self.lists and self.lists[-1][0] == "ol" and not self.skipping:
             self._item_number(self.lists[-1][1], named)
         self.links += tag == "a"
+
+    def _unread(self, tag: str, attrs: dict[str, str | None]) -> bool:
+        """Whether an element and what it holds go unread: one of :attr:`_SKIP`, but a
+        button that is a heading's text (an accordion's), or one marked so (:func:`_unseen`)."""
+        if tag == "button" and not self._HEADINGS.isdisjoint(self.open):
+            return _unseen(attrs)
+        return tag in self._SKIP or _unseen(attrs)
 
     def _item_number(self, count: _Count, attrs: dict[str, str | None]) -> None:
         """Write the number the browser draws before an ordered list's item: counted from

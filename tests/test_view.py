@@ -958,3 +958,14 @@ def test_what_a_page_does_not_show_is_skipped_to_its_end_or_its_parent_s(
     html: str, text: str
 ) -> None:
     assert html_view(html).text == text
+
+
+def test_a_page_s_form_controls_are_not_read() -> None:
+    """A copy button inside code, a picker, a text box: the page's controls, not its text;
+    a button that is a heading's text (an accordion's) is read as the heading."""
+    html = (
+        '<pre><code>make install</code> <button class="copy">Copy</button></pre>'
+        "<p>Pick <select><option>red<option>blue</select> then <input value=x>"
+        "<textarea>notes</textarea> go.</p><h2><button>Billing</button></h2>"
+    )
+    assert html_view(html).text == "make install\n\nPick then go.\n\nBilling"
