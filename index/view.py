@@ -806,8 +806,8 @@ class _HtmlReader(HTMLParser):
         """Whether an element and what it holds go unread: one of :attr:`_SKIP`, but a
         button that is a heading's text (an accordion's), or one marked so (:func:`_unseen`)."""
         if tag == "button" and not self._HEADINGS.isdisjoint(self.open):
-            return _unseen(attrs)
-        return tag in self._SKIP or _unseen(attrs)
+            return _unseen(tag, attrs)
+        return tag in self._SKIP or _unseen(tag, attrs)
 
     def _item_number(self, count: _Count, attrs: dict[str, str | None]) -> None:
         """Write the number the browser draws before an ordered list's item: counted from
@@ -898,15 +898,22 @@ class _Count:
 
 #: ARIA roles of a page's own controls, not of what it says.
 _CONTROLS = frozenset({"navigation", "menu", "menubar", "toolbar", "dialog", "search"})
+#: The words a generated manual's bar of links ("Prev", "Up", "Next") is named by, in its
+#: table's or div's class or summary: DocBook's "navheader" and "Navigation footer",
+#: texinfo's "nav-panel".
+_NAV_NAMES = frozenset({"nav", "navheader", "navfooter", "navigation", "nav-panel"})
 
 
-def _unseen(attrs: dict[str, str | None]) -> bool:
-    """Whether an element is a page's menu or control, or is not shown: a tab's panel is
-    a click away, and ``hidden="until-found"`` is found by a search of the page."""
+def _unseen(tag: str, attrs: dict[str, str | None]) -> bool:
+    """Whether an element is a page's menu or control (a generated manual's bar of links
+    too), or is not shown: a tab's panel is a click away, and ``hidden="until-found"`` is
+    found by a search of the page."""
     role = (attrs.get("role") or "").lower()
     hidden = "hidden" in attrs and (attrs["hidden"] or "").lower() != "until-found"
     concealed = hidden or (attrs.get("aria-hidden") or "").lower() == "true"
-    return role in _CONTROLS or (concealed and role != "tabpanel")
+    named = f"{attrs.get('class') or ''} {attrs.get('summary') or ''}".lower().split()
+    bar = tag in ("table", "div") and not _NAV_NAMES.isdisjoint(named)
+    return role in _CONTROLS or bar or (concealed and role != "tabpanel")
 
 
 def _ordered(attrs: dict[str, str | None]) -> _Count:

@@ -969,3 +969,21 @@ def test_a_page_s_form_controls_are_not_read() -> None:
         "<textarea>notes</textarea> go.</p><h2><button>Billing</button></h2>"
     )
     assert html_view(html).text == "make install\n\nPick then go.\n\nBilling"
+
+
+@pytest.mark.parametrize(
+    "opens",
+    [
+        '<table class="nav" summary="Navigation header">',
+        '<table summary="Navigation footer">',
+        '<table class="navheader">',
+        '<table class="navfooter">',
+        '<table role="navigation">',
+    ],
+)
+def test_a_manual_s_navigation_table_is_not_read(opens: str) -> None:
+    """A generated manual's bar of links ("Prev", "Up", "Next") over and under each page."""
+    bar = f"{opens}<tr><td><a href=a.html>Prev</a></td><td>Up</td><td>Next</td></tr></table>"
+    data = '<table class="data"><tr><td>nav</td><td>10</td></tr></table>'
+    html = f"{bar}<h1>Setup</h1><p>Run make.</p>{data}{bar.replace('table', 'div')}"
+    assert html_view(html).text == "Setup\n\nRun make.\n\nnav\t10"
