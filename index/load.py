@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.errors import SourceFileError, SourcesError
-from index.view import FileSpan, ReadingView, reading_view
+from index.view import PAGE_NUMBER, FileSpan, ReadingView, reading_view
 from index.word import docx_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst"})
@@ -353,14 +353,17 @@ def _pdf_text(name: str, data: bytes) -> str:
     return pages_text(pages)
 
 
-#: A page number: arabic, or a roman numeral by its grammar (so "civil" or "ill" is a word).
-_PAGE_NUMBER = re.compile(
-    r"(?:page\s+)?(?:\d+|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
-    r"(?:\s*(?:of|/)\s*\d+)?",
-    re.IGNORECASE,
-)
 #: A first or last line met on this many pages, numbers aside, is a running head or foot.
 _RUNNING = 3
+
+#: A line that ends counting the pages ("Page 3 of 12", "… 3/12"; not a date's "2024/1/2"):
+#: on page 3 of 12, when every page counts so at that edge, a printed page's foot (or head).
+_PAGE_COUNT = re.compile(r"(?<![\d/.\-])(\d+)\s*(?:of|/)\s*(\d+)\s*$", re.IGNORECASE)
+#: The typesetter's ligatures a PDF's text keeps ("conﬁguration ﬁle"), spelt out: no
+#: question, search term or tokenizer writes them.
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+)
 
 
 def _openings(shape: str) -> tuple[str, str]:
@@ -370,14 +373,6 @@ def _openings(shape: str) -> tuple[str, str]:
     return " ".join(words[:2]) if len(words) > 2 else "", (
         " ".join(words[:4]) if len(words) > 4 else ""
     )
-#: A line that ends counting the pages ("Page 3 of 12", "… 3/12"; not a date's "2024/1/2"):
-#: on page 3 of 12, when every page counts so at that edge, a printed page's foot (or head).
-_PAGE_COUNT = re.compile(r"(?<![\d/.\-])(\d+)\s*(?:of|/)\s*(\d+)\s*$", re.IGNORECASE)
-#: The typesetter's ligatures a PDF's text keeps ("conﬁguration ﬁle"), spelt out: no
-#: question, search term or tokenizer writes them.
-_LIGATURES = str.maketrans(
-    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
-)
 
 
 def pages_text(pages: list[str]) -> str:
@@ -430,7 +425,7 @@ def pages_text(pages: list[str]) -> str:
         for page, lines in sides:
             line, shape = lines[0], form(lines[0])
             outer = (
-                bool(_PAGE_NUMBER.fullmatch(line.strip()))
+                bool(PAGE_NUMBER.fullmatch(line.strip()))
                 or running(shape)
                 or (counted and counts(line, page))
             )
@@ -443,7 +438,7 @@ def pages_text(pages: list[str]) -> str:
     rests = [(page, lines[cut:]) for (page, lines), cut in zip(split, heads, strict=True)]
     if split and heads[0]:
         title = split[0][1][0]  # a manual's, read once
-        if not any(c.isdigit() for c in title) and not _PAGE_NUMBER.fullmatch(title.strip()):
+        if not any(c.isdigit() for c in title) and not PAGE_NUMBER.fullmatch(title.strip()):
             rests[0] = (rests[0][0], [title, *rests[0][1]])
     rests = [(page, lines) for page, lines in rests if lines]
     feet = peel([(page, lines[::-1]) for page, lines in rests])

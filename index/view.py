@@ -39,6 +39,16 @@ _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
 _ROMAN_WORD = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]")
 #: A line drawn under or between, or a table's border ("====  ======"): decoration.
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}(?:[ \t]+\1{3,})*")
+#: A page number: arabic, or a roman numeral by its grammar (so "civil" or "ill" is a word).
+PAGE_NUMBER = re.compile(
+    r"(?:page\s+)?(?:\d+|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    r"(?:\s*(?:of|/)\s*\d+)?",
+    re.IGNORECASE,
+)
+#: What the pages a table of contents' or an index's line points to are written with, at its
+#: end ("7", "3, 7", "xii"); in lower case only: "… I" ends a sentence.
+_PAGE_CHARS = "0123456789ivxlc, \t"
+_PAGE = re.compile(PAGE_NUMBER.pattern)
 #: A table's border drawn with box-drawing characters or "+---+": decoration too, when it
 #: begins at a corner or a bar and draws a line (:func:`_border`).
 _BORDER = re.compile(r"[+|\u2500-\u257f][-=+|:\u2500-\u257f]*")
@@ -205,8 +215,24 @@ def _line_starts(text: str) -> list[int]:
 # -- plain text ----------------------------------------------------------------------------
 
 
+def _leader_line(body: str) -> bool:
+    """Whether a line is a table of contents' or an index's: a title, a leader of 4 dots or
+    more, spaced or not, and the pages it points to ("1.2 Installation ........ 7", "config
+    file . . . 3, 7", "Preface . . . xii"): where to turn, not what is said there. Read by
+    stripping from the end, not with a pattern that backtracks: a long line costs no more
+    than its length."""
+    before = body.rstrip(_PAGE_CHARS)
+    pages = body[len(before) :].split(",")
+    if not before or not all(_PAGE.fullmatch(page.strip()) for page in pages):
+        return False
+    title = before.rstrip(". \t")
+    return before[len(title) :].count(".") >= 4 and any(c.isalpha() for c in title)
+
+
 def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
-    """Hard-wrapped lines joined into the units they were cut from; bullets dropped.
+    """Hard-wrapped lines joined into the units they were cut from; bullets dropped, as are
+    a table of contents' and an index's lines (:func:`_leader_line`), which, as a rule line does,
+    still count towards the file's width.
 
     A line continues the one before when that one was full: the first word of this line
     would not have fitted within most of the file's width (the 95th percentile of its line
@@ -255,7 +281,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             out.brk(BLOCK)
             previous = None
             continue
-        if _RULE.fullmatch(body) or _border(body.replace(" ", "")):
+        if _RULE.fullmatch(body) or _border(body.replace(" ", "")) or _leader_line(body):
             out.brk(LINE)
             previous = None
             continue

@@ -987,3 +987,24 @@ def test_a_manual_s_navigation_table_is_not_read(opens: str) -> None:
     data = '<table class="data"><tr><td>nav</td><td>10</td></tr></table>'
     html = f"{bar}<h1>Setup</h1><p>Run make.</p>{data}{bar.replace('table', 'div')}"
     assert html_view(html).text == "Setup\n\nRun make.\n\nnav\t10"
+
+
+def test_a_contents_or_index_line_is_not_read() -> None:
+    """A title, a leader of dots and a page number: where to turn, not what is said there;
+    found before the sentence it points to, it would be read first."""
+    text = (
+        "Contents\n1 Introduction . . . . . . . 1\n1.2 Installation........ 7\n"
+        "Appendix A Licence. . . . . 24\n\nThe tool reads files.... and waits. . . . then stops.\n"
+        "See 1.2.... I\nwould.\n\nIndex\nconfig file . . . . . 3, 7\nF\nflags ....... xii\n"
+    )
+    for suffix in (".pdf", ".txt"):  # a page's text, a text file's
+        assert reading_view(suffix, text).text.split("\n") == [
+            "Contents",
+            "",
+            "The tool reads files.... and waits. . . . then stops.",
+            "See 1.2.... I",  # a sentence's "I", no page
+            "would.",
+            "",
+            "Index",
+            "F",
+        ]
