@@ -252,10 +252,15 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
     read whole (:func:`_typeset_break`), as is a name a page broke at its underscore.
+    A commented file's markers ("# ", "; ") are not read (:func:`_comments`): a comment's
+    lines join as prose does, never with a setting's; a marker alone ends a paragraph, and
+    a setting set aside ("#HOME_MODE 0700") is a line of its own.
     Indents and widths count columns, a tab to the
     next multiple of 8, as a terminal shows them (``col -b`` writes a man page so).
     """
-    lines = list(_lines(origin))
+    as_written = list(_lines(origin))
+    comments = _comments([line for _, line in as_written])
+    lines = [(at, _unmarked(line, c)) for (at, line), c in zip(as_written, comments, strict=True)]
     shapes = [line.expandtabs() for _, line in lines]
     rows = _table_rows([line for _, line in lines])
     ends = [len(shape.rstrip()) for shape in shapes if shape.strip()]
@@ -274,8 +279,11 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     hanging = -1  # where the open unit's first line's text hangs, past a term and a gap
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     previous_row = False  # whether the line before is a table's row
+    previous_marked = False  # whether the line before is a comment's
     firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
-    for (at, line), shape, cells, after in zip(lines, shapes, rows, firsts, strict=True):
+    for (at, line), shape, cells, after, comment in zip(
+        lines, shapes, rows, firsts, comments, strict=True
+    ):
         body = line.strip()
         if not body:
             out.brk(BLOCK)
@@ -298,6 +306,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             and cells is None
             and not previous_row
             and label is None
+            and (comment is not None) == previous_marked
+            and not _set_aside(comment)
             and not (FIELD.match(shape, words_at) and FIELD.match(previous, previous_at))
             and (
                 laid_out  # a PDF's text keeps no indents
@@ -343,7 +353,50 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             start = max(start, begin)
             out.words(line[start:end], at + start)
         previous, previous_at, previous_row = shape, words_at, cells is not None
+        previous_marked = comment is not None
+        if _set_aside(comment):
+            previous = None  # a setting set aside: nothing runs on from it
     return out.build()
+
+
+#: A comment's marker at a line's start (a run of "#", ";" as INI files write, or "/"), and
+#: what follows it: nothing or white space on a comment's line, a word on a setting set aside.
+_COMMENT = re.compile(r"[ \t]*(#+|;+|//+)(\S?)")
+#: A file is commented when it has this many comment lines in a row.
+_COMMENT_RUN = 3
+
+
+def _comments(lines: list[str]) -> list[re.Match[str] | None]:
+    """Each line's comment marker, if the file is commented with it. A marker counts as
+    one where some run of ``_COMMENT_RUN`` lines in a row each begin with it, then a space or
+    nothing (a configuration file's comments); in a text of prose a line or two begin "# ",
+    a heading's or a root shell prompt's, and keep it."""
+    found = [_COMMENT.match(line) for line in lines]
+    markers: set[str] = set()
+    run, marker = 0, ""
+    for match in found:
+        spoken = match is not None and not match.group(2)
+        mark = match.group(1)[0] if match is not None and spoken else ""
+        run = run + 1 if mark and mark == marker else int(bool(mark))
+        marker = mark
+        if run >= _COMMENT_RUN:
+            markers.add(mark)
+    return [m if m is not None and m.group(1)[0] in markers else None for m in found]
+
+
+def _set_aside(comment: re.Match[str] | None) -> bool:
+    """Whether a comment's marker has a word right after it: a setting set aside
+    ("#HOME_MODE 0700"), a line of its own, kept as written."""
+    return comment is not None and bool(comment.group(2))
+
+
+def _unmarked(line: str, comment: re.Match[str] | None) -> str:
+    """A comment's line with its marker blanked out: not read, as markup is not, and its
+    words in their own columns, so that their offsets and indents stay the file's."""
+    if comment is None or _set_aside(comment) or _RULE.fullmatch(line.strip()):
+        return line
+    start, end = comment.span(1)
+    return line[:start] + " " * (end - start) + line[end:]
 
 
 #: Where a line's words stand apart by two spaces or more, or a tab: between two cells of a

@@ -1008,3 +1008,39 @@ def test_a_contents_or_index_line_is_not_read() -> None:
             "Index",
             "F",
         ]
+
+
+CONFIG = """\
+#
+# The mode of the directories made for new users, read by the tools that
+# add them; when it is not set, the mask below is used for them instead.
+#
+# A setting made here holds for every user that the tools add from now on
+#MODE_FOR_HOMES 0700
+# and a mask is read as an octal number when it begins with a zero digit,
+MASK 022
+"""
+
+
+@pytest.mark.parametrize("marker", ["#", ";", "//"])
+def test_a_comment_s_marker_is_not_read_and_its_lines_join_as_prose_does(marker: str) -> None:
+    """A configuration file's comments: the marker is no word; a line of a marker alone is a
+    paragraph's end; a marker with a word on it ("#MODE 0700") is a setting set aside, kept
+    as written; and a comment never runs on into a setting, nor a setting into one."""
+    text = CONFIG.replace("#", marker)
+    view = plain_view(text)
+    assert view.text.split("\n") == [
+        "The mode of the directories made for new users, read by the tools that add them; "
+        "when it is not set, the mask below is used for them instead.",
+        "",
+        "A setting made here holds for every user that the tools add from now on",
+        f"{marker}MODE_FOR_HOMES 0700",
+        "and a mask is read as an octal number when it begins with a zero digit,",
+        "MASK 022",
+    ]
+    assert_maps_back(view, text, "The mode")
+    start = view.text.index("that add")
+    assert text[slice(*view.to_origin(start, start + 8))] == f"that\n{marker} add"  # the gap
+    # a line or two beginning "# " in a text of prose is a heading or a root shell's prompt
+    prose = "Install it as root:\n\n# apt install example\n\n# Usage\n"
+    assert plain_view(prose).text == prose.strip()
