@@ -245,6 +245,11 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     does (a GNU ChangeLog's "* file (func): Remove" over "--enable-valgrind."); or under
     the text of a first line that sets a term apart from it by a gap (a man page's "-A"
     and its description); an outdent after that is a new unit (a man page's next option).
+    A field's value goes on on a line set in under it, as a Debian copyright file's or a
+    mail header's does, when the line above is full or ends at a comma; a line that begins
+    with the same two words as a one-line unit (past a field's name) is a record of its own
+    ("Copyright (C) 1999 …" under "Copyright: Copyright (C) 1997 …"), and a line of " ."
+    ends a paragraph (Debian's empty line), as does a blank one.
     A roman numeral of two letters or more is a label only after a line that ends a
     sentence: "CI." is a word wrapped onto a line.
     A text whose lines break further than 100 columns in is not wrapped: every line is a unit
@@ -277,6 +282,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     near = labelled = False  # the open unit's first line: set in by at most 4; labelled
     opened = 0  # the open unit's first line's indent
     hanging = -1  # where the open unit's first line's text hangs, past a term and a gap
+    value = -1  # where the value of the open unit's first line's field begins
+    heads: list[str] = []  # the open unit's first line's first two words, past a field's name
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     previous_row = False  # whether the line before is a table's row
     previous_marked = False  # whether the line before is a comment's
@@ -285,7 +292,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         lines, shapes, rows, firsts, comments, strict=True
     ):
         body = line.strip()
-        if not body:
+        if not body or line.rstrip() == " .":  # " .": a Debian control file's empty line
             out.brk(BLOCK)
             previous = None
             continue
@@ -300,6 +307,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             label = None
         words_at = label.end() if label else indent  # past a bullet or a label
         first_word = body.split(None, 1)[0]
+        full = previous is not None and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
         joins = (
             wrapped
             and previous is not None
@@ -308,22 +316,39 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             and label is None
             and (comment is not None) == previous_marked
             and not _set_aside(comment)
-            and not (FIELD.match(shape, words_at) and FIELD.match(previous, previous_at))
-            and (
-                laid_out  # a PDF's text keeps no indents
-                or indent == column
-                or (
-                    one_line
-                    and indent == margin < column
-                    and near
-                    and (labelled or body[0].islower())
-                    and _runs_on(previous)
-                )
-                or (one_line and labelled and indent == opened < column and _runs_on(previous))
-                or (one_line and indent == hanging)
+            and not (
+                FIELD.match(shape, words_at) and (value >= 0 or FIELD.match(previous, previous_at))
             )
-            and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
-            and not (laid_out and _ENDS_SENTENCE.search(previous) and _heading(body, after, width))
+            and not (one_line and heads and not laid_out and _first_words(shape, words_at) == heads)
+            and (
+                (0 <= value <= indent and (full or previous.rstrip().endswith(",")))
+                or (
+                    (
+                        laid_out  # a PDF's text keeps no indents
+                        or indent == column
+                        or (
+                            one_line
+                            and indent == margin < column
+                            and near
+                            and (labelled or body[0].islower())
+                            and _runs_on(previous)
+                        )
+                        or (
+                            one_line
+                            and labelled
+                            and indent == opened < column
+                            and _runs_on(previous)
+                        )
+                        or (one_line and indent == hanging)
+                    )
+                    and full
+                    and not (
+                        laid_out
+                        and _ENDS_SENTENCE.search(previous)
+                        and _heading(body, after, width)
+                    )
+                )
+            )
         )
         if joins and previous is not None and _HYPHEN_BREAK.search(previous):
             if written is None:
@@ -344,6 +369,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             near, labelled, opened = indent - margin <= 4, label is not None, indent
             hung = _HANGING.match(shape, words_at)
             hanging = hung.end() if hung else -1
+            value, heads = _value_column(shape, words_at), _first_words(shape, words_at)
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
@@ -357,6 +383,24 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         if _set_aside(comment):
             previous = None  # a setting set aside: nothing runs on from it
     return out.build()
+
+
+def _first_words(shape: str, at: int) -> list[str]:
+    """A line's first two words from ``at``, past a field's name; none of a line of one word.
+    Lines that begin with the same two are records ("Copyright (C) 1999 …" under
+    "Copyright: Copyright (C) 1997 …"), each a unit, however full."""
+    field = FIELD.match(shape, at)
+    words = shape[field.end() if field else at :].split()[:2]
+    return words if len(words) == 2 else []
+
+
+def _value_column(shape: str, at: int) -> int:
+    """Where the value of a field at ``at`` begins, -1 if there is none: a line set in as
+    far or further goes on with it, as a Debian copyright file's and a mail's header's do."""
+    field = FIELD.match(shape, at)
+    if field is None or not shape[field.end() :].strip():
+        return -1
+    return len(shape) - len(shape[field.end() :].lstrip())
 
 
 #: A comment's marker at a line's start (a run of "#", ";" as INI files write, or "/"), and

@@ -1044,3 +1044,43 @@ def test_a_comment_s_marker_is_not_read_and_its_lines_join_as_prose_does(marker:
     # a line or two beginning "# " in a text of prose is a heading or a root shell's prompt
     prose = "Install it as root:\n\n# apt install example\n\n# Usage\n"
     assert plain_view(prose).text == prose.strip()
+
+
+RECORDS = """\
+Files: src/*
+Copyright: Copyright (C) 2001, 2002, 2003, 2005,
+           2008 Example Project contributors
+License: MIT
+
+Files: doc/*
+Copyright: Copyright (C) 2010 Ann Smith <ann@example.org>
+           Copyright (C) 2012 Bob Jones <bob.jones@example.org>
+           Copyright (C) 2015 Carol White <carol.white@example.org>
+License: MIT
+ Permission is hereby granted, free of charge, to any person who gets
+ a copy of this software, to deal in the software without restriction.
+ .
+ The above notice shall be included in all copies of the software made.
+"""
+
+
+def test_records_that_begin_alike_are_lines_and_a_field_s_value_goes_on_under_it() -> None:
+    """A Debian copyright file (and a mail's header) sets a field's value on under it; lines
+    that begin with the same two words are records, however full; " ." ends a paragraph."""
+    view = plain_view(RECORDS)
+    assert view.text.split("\n") == [
+        "Files: src/*",
+        "Copyright: Copyright (C) 2001, 2002, 2003, 2005, 2008 Example Project contributors",
+        "License: MIT",
+        "",
+        "Files: doc/*",
+        "Copyright: Copyright (C) 2010 Ann Smith <ann@example.org>",
+        "Copyright (C) 2012 Bob Jones <bob.jones@example.org>",
+        "Copyright (C) 2015 Carol White <carol.white@example.org>",
+        "License: MIT",
+        "Permission is hereby granted, free of charge, to any person who gets a copy of this "
+        "software, to deal in the software without restriction.",
+        "",
+        "The above notice shall be included in all copies of the software made.",
+    ]
+    assert_maps_back(view, RECORDS, "2008 Example")
