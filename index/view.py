@@ -36,7 +36,12 @@ LABEL = re.compile(
     r"|(?=[IVXLC]{2})C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))[.)]"
 )
 _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
-_ROMAN_WORD = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]")
+#: A label that may be a word wrapped onto a line: a roman numeral of two letters or more
+#: ("CI."), or one letter and a stop, an initial ("P.").
+_WORD_LABEL = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]|(?P<letter>[A-Za-z]\.)")
+#: What goes on after an initial that is no label: another initial ("P. J. Plauger"), or a
+#: lower-case word ("e. g. this").
+_AFTER_INITIAL = re.compile(r"[A-Z]\.(?!\S)|[a-z]")
 #: A line drawn under or between, or a table's border ("====  ======"): decoration.
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}(?:[ \t]+\1{3,})*")
 #: A page number: arabic, or a roman numeral by its grammar (so "civil" or "ill" is a word).
@@ -250,8 +255,9 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     with the same two words as a one-line unit (past a field's name) is a record of its own
     ("Copyright (C) 1999 …" under "Copyright: Copyright (C) 1997 …"), and a line of " ."
     ends a paragraph (Debian's empty line), as does a blank one.
-    A roman numeral of two letters or more is a label only after a line that ends a
-    sentence: "CI." is a word wrapped onto a line.
+    A roman numeral of two letters or more, or one letter and a stop, is a label only after
+    a line that ends a sentence: "CI." and "P." are words wrapped onto a line; and one
+    letter is none before another initial or a lower-case word ("P. J. Plauger", "e. g.").
     A text whose lines break further than 100 columns in is not wrapped: every line is a unit
     (a line made longer by a word too long to break, such as a URL, is wrapped all the same);
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
@@ -303,7 +309,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         indent = len(shape) - len(shape.lstrip())
         bullet = _BULLET.match(shape, indent)
         label = bullet or _LABEL.match(shape, indent)
-        if label and previous and _runs_on(previous) and _ROMAN_WORD.match(shape, indent):
+        if label and _a_word(shape, label, previous):
             label = None
         words_at = label.end() if label else indent  # past a bullet or a label
         first_word = body.split(None, 1)[0]
@@ -558,6 +564,19 @@ def _heading(line: str, after: list[str], width: int) -> bool:
     first word (``after``, none at a block's end) would have fitted on it."""
     room = len(line) + 1 + (len(after[0]) if after else 0) <= _FULL * width
     return room and line[-1].isalnum()
+
+
+def _a_word(shape: str, label: re.Match[str], previous: str | None) -> bool:
+    """Whether a line's label is a word after all: one that may be (``_WORD_LABEL``) after a
+    line that runs on, which a sentence wrapped there ("hosted" over "CI. They", "and" over
+    "P. J. Plauger's"); an initial also before another or a lower-case word, wherever it
+    stands."""
+    word = _WORD_LABEL.match(shape, label.start())
+    if word is None or word.end() != len(shape[: label.end()].rstrip()):
+        return False
+    if previous is not None and _runs_on(previous):
+        return True
+    return word.group("letter") is not None and _AFTER_INITIAL.match(shape, label.end()) is not None
 
 
 def _runs_on(line: str) -> bool:

@@ -1084,3 +1084,24 @@ def test_records_that_begin_alike_are_lines_and_a_field_s_value_goes_on_under_it
         "The above notice shall be included in all copies of the software made.",
     ]
     assert_maps_back(view, RECORDS, "2008 Example")
+
+
+def test_an_initial_that_begins_a_line_is_no_list_label() -> None:
+    """A line's "P." has a label's shape; before another initial or a lower-case word, or
+    after a line that runs on, it is a name's initial, or an abbreviation, wrapped there."""
+    text = (
+        "The method is set out in the book that Ann B. Smith wrote with her student\n"
+        "C. D. Jones, which is still the one that most courses of the field read.\n"
+        "Some of its terms are written short in the tables of the book, such as the\n"
+        "e. g. that many readers take for a label, while the names are written out.\n"
+        "J. R. Smith and L. Jones wrote the book's second part, in the very same year.\n"
+        "\n"
+        "A. Read the book.\n"
+        "B. Work the exercises.\n"
+    )
+    assert plain_view(text).text.split("\n") == [
+        " ".join(text.split("\n\n")[0].split()),
+        "",
+        "A. Read the book.",
+        "B. Work the exercises.",
+    ]
