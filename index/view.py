@@ -29,6 +29,9 @@ _FULL = 0.85
 #: A bullet, dropped: a reader sees a dot; or an outline's stars ("** Bug fixes" under "*
 #: Noteworthy changes" of GNU NEWS files, Org mode), which a reader sees as a heading's level.
 _BULLET = re.compile(r"(?:[+\-•]|\*+)[ \t]+(?=\S)")
+#: Stars that end a line begun by stars: with those, a frame ("*** Tests failed ***", a
+#: box's sides), dropped at both ends; a reader sees a border, not words.
+_FRAME_END = re.compile(r"(?<=[ \t])\*+[ \t]*$")
 #: A list item's label, which the view keeps: "1.2.", "(a)", "iv.", "XII)"; a roman numeral
 #: by its grammar.
 LABEL = re.compile(
@@ -235,9 +238,10 @@ def _leader_line(body: str) -> bool:
 
 
 def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
-    """Hard-wrapped lines joined into the units they were cut from; bullets dropped, as are
-    a table of contents' and an index's lines (:func:`_leader_line`), which, as a rule line does,
-    still count towards the file's width.
+    """Hard-wrapped lines joined into the units they were cut from; bullets dropped, and the
+    stars that frame a line at both ends ("*** Tests failed ***", a box's sides); a table of
+    contents' and an index's lines unread (:func:`_leader_line`), though, as a rule line
+    does, they count towards the file's width.
 
     A line continues the one before when that one was full: the first word of this line
     would not have fitted within most of the file's width (the 95th percentile of its line
@@ -379,11 +383,13 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
-        for k, (start, end) in enumerate(cells or [(begin, len(line))]):
+        framed = _FRAME_END.search(line, begin) if marker and marker.group()[0] == "*" else None
+        stop = framed.start() if framed else len(line)
+        for k, (start, end) in enumerate(cells or [(begin, stop)]):
             if k:
                 out.brk(CELL)
             start = max(start, begin)
-            out.words(line[start:end], at + start)
+            out.words(line[start : min(end, stop)], at + start)
         previous, previous_at, previous_row = shape, words_at, cells is not None
         previous_marked = comment is not None
         if _set_aside(comment):

@@ -1105,3 +1105,27 @@ def test_an_initial_that_begins_a_line_is_no_list_label() -> None:
         "A. Read the book.",
         "B. Work the exercises.",
     ]
+
+
+def test_stars_that_frame_a_line_are_decoration_at_both_ends() -> None:
+    """Stars at both ends of a line frame it (a banner, a program's message, a box's sides):
+    neither run is read, where an outline's level only begins its line."""
+    text = (
+        "When a test fails, its message looks like:\n\n\t*** The test t1 failed ***\n\n"
+        "**********************************\n"
+        "*  1. Disclaimer of Warranty     *\n"
+        "*                                *\n"
+        "*  The software is provided as   *\n"
+        "*  is, without warranty.         *\n"
+        "**********************************\n"
+    )
+    view = plain_view(text)
+    assert view.text.split("\n")[2:] == [
+        "The test t1 failed",
+        "",
+        "1. Disclaimer of Warranty",
+        "The software is provided as",
+        "is, without warranty.",
+    ]
+    assert_maps_back(view, text, "The test t1 failed")
+    assert plain_view("** Bug fixes\n").text == "Bug fixes"  # an outline's level
