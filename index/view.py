@@ -254,6 +254,9 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     does (a GNU ChangeLog's "* file (func): Remove" over "--enable-valgrind."); or under
     the text of a first line that sets a term apart from it by a gap (a man page's "-A"
     and its description); an outdent after that is a new unit (a man page's next option).
+    A bullet's item goes on on a line set in where its text begins, after a line that runs on,
+    however short, when it begins other than in upper case (a changelog's
+    "* New upstream snapshot" over "(Closes: #541544)").
     A field's value goes on on a line set in under it, as a Debian copyright file's or a
     mail header's does, when the line above is full or ends at a comma; a line that begins
     with the same two words as a one-line unit (past a field's name) is a record of its own
@@ -293,6 +296,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     opened = 0  # the open unit's first line's indent
     hanging = -1  # where the open unit's first line's text hangs, past a term and a gap
     value = -1  # where the value of the open unit's first line's field begins
+    item = -1  # where the text of the open unit's first line begins, if it is a list item
     heads: list[str] = []  # the open unit's first line's first two words, past a field's name
     margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
     previous_row = False  # whether the line before is a table's row
@@ -331,7 +335,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             )
             and not (one_line and heads and not laid_out and _first_words(shape, words_at) == heads)
             and (
-                (0 <= value <= indent and (full or previous.rstrip().endswith(",")))
+                (indent == item and _runs_on(previous) and not body[0].isupper())
+                or (0 <= value <= indent and (full or previous.rstrip().endswith(",")))
                 or (
                     (
                         laid_out  # a PDF's text keeps no indents
@@ -380,6 +385,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             hung = _HANGING.match(shape, words_at)
             hanging = hung.end() if hung else -1
             value, heads = _value_column(shape, words_at), _first_words(shape, words_at)
+            item = words_at if bullet and not bullet.group().startswith("**") else -1
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead

@@ -1129,3 +1129,25 @@ def test_stars_that_frame_a_line_are_decoration_at_both_ends() -> None:
     ]
     assert_maps_back(view, text, "The test t1 failed")
     assert plain_view("** Bug fixes\n").text == "Bug fixes"  # an outline's level
+
+
+def test_a_line_set_in_at_a_bullet_s_text_goes_on_with_its_item_however_short() -> None:
+    """A changelog's item goes on under its text, whatever the length of the line above, when
+    that line runs on and this one begins in lower case or with a bracket ("(Closes: …)")."""
+    text = (
+        "example (1.2-1) unstable; urgency=medium, a release made for the users\n\n"
+        "  * New upstream release\n"
+        "    (Closes: #1234, #5678).\n"
+        "  * Refresh the patches that the packaging carries against the sources.\n"
+        "    - a note set in under the item\n"
+        "  * New feature: grouped targets\n"
+        "    Rules have always made many targets at once.\n"
+    )
+    assert plain_view(text).text.split("\n")[2:] == [
+        "New upstream release (Closes: #1234, #5678).",
+        "Refresh the patches that the packaging carries against the sources.",
+        "a note set in under the item",
+        # a title, then a sentence: the item's text begins on the next line
+        "New feature: grouped targets",
+        "Rules have always made many targets at once.",
+    ]
