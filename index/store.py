@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 22  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 23  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -50,7 +50,11 @@ SCHEMA = 22  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # bullet is, reST's generated table of contents and section numbers unread; 20: reST's
 # substitutions unread, and a paragraph's words looked for in its own lines; 21: a PDF's
 # first page keeps its running head (its title); 22: reST's substitutions read where they
-# are used, drawn from their mark; the PDF title kept only when it writes no number, alone
+# are used, drawn from their mark; the PDF title kept only when it writes no number, alone;
+# 23: chunks end at a line's end, a PDF's running heads that name the page's section or
+# chapter dropped, HTML form controls and navigation tables unread, contents' and index's
+# lines unread, a commented file's markers, records, a field's value set in under it, an
+# initial, framing stars, a short bullet's continuation (plain text)
 _PAGE = 2000
 _STATES = "files.json"
 
