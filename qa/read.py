@@ -110,7 +110,8 @@ _MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
 }
 #: A single quote is an apostrophe too ("don't", "students'"), so only the two that open and
 #: close one word are a pair: never ``'1.2.4-beta`` of ``'1.2.4-beta'``. A backquote opens
-#: one as GNU and TeX write it (`` `shopt' ``), or as Markdown's code in plain text.
+#: one as GNU and TeX write it (`` `shopt' ``), or as Markdown's code in plain text. So do
+#: angle brackets, a comparison's too: ``<remote-ref>``, a placeholder, but ``a < b``.
 _QUOTED_WORD = len(_PAIRS) + 1
 _SINGLE_OPENING, _SINGLE_CLOSING = frozenset("'‘`"), frozenset("'’`")
 _STRAIGHT = len(_PAIRS) + 2
@@ -123,9 +124,9 @@ class Passage:
     where an answer may begin and end. An answer is made of whole whitespace-delimited tokens
     (never ``auth`` of ``--jobserver-auth``), or of a setting's key or value
     (``FLIT_USERNAME=__token__``), is never a list item's label alone (``2.9.``), and
-    stays within one unit of the reading view:
-    a line, or a table cell. ``mark`` codes a bracket or the single quotes around a word (+k
-    opens pair k, -k closes it), or a straight double quote."""
+    stays within one unit of the reading view: a line, or a table cell. ``mark`` codes a
+    bracket, or the single quotes or angle brackets around a word (+k opens pair k, -k
+    closes it), or a straight double quote."""
 
     ids: list[int]
     offsets: list[tuple[int, int]]
@@ -155,24 +156,27 @@ def passage_tokens(text: str, encoding: Any, break_id: int | None = None) -> Pas
         while j + 1 < n and glued[j + 1]:
             j += 1
         may_start[i] = True
-        first, opening = i, None
+        first, opening, angle = i, None, None
         while first < j and pieces[first] in _OPENERS:
             opening = first if pieces[first] in _SINGLE_OPENING else opening
+            angle = first if pieces[first] == "<" else angle
             first += 1
             may_start[first] = True
-        last, closing = j, None
+        last, closing, angle_closing = j, None, None
         may_end[last] = True
         while last > first:
             if pieces[last] in _CLOSERS:
                 closing = last if pieces[last] in _SINGLE_CLOSING else closing
+                angle_closing = last if pieces[last] == ">" else angle_closing
                 last -= 1
             elif last - 1 > first and text[offsets[last - 1][0] : offsets[last][1]] in _POSSESSIVE:
                 last -= 2
             else:
                 break
             may_end[last] = True
-        if opening is not None and closing is not None:
-            mark[opening], mark[closing] = _QUOTED_WORD, -_QUOTED_WORD
+        for begun, ended in ((opening, closing), (angle, angle_closing)):
+            if begun is not None and ended is not None:
+                mark[begun], mark[ended] = _QUOTED_WORD, -_QUOTED_WORD
         if (
             (i == 0 or unit[i] != unit[i - 1])
             and j + 1 < n

@@ -93,6 +93,7 @@ CASES = {
     "See https://x.org/?id=42&lang=en now.": ("https://x.org/?id=42&lang=en", ["42", "en"]),
     "2.9. The cache\n(b) Its size is 10.": ("2.9. The cache", ["2.9", "(b)", "b"]),
     "Use the new `shopt' builtin.": ("shopt", ["`shopt", "shopt'", "new `shopt"]),
+    "Run pull <repository> <remote-ref> now.": ("<remote-ref>", ["<remote-ref", "remote-ref>"]),
 }
 
 
