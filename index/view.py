@@ -640,6 +640,13 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[s
 #: YAML front matter (Jekyll, Hugo, MkDocs): fenced by "---" lines at the file's top.
 _FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:[^\r\n]*\r?\n)*?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)")
 _YAML_LINE = re.compile(r"\s*$|---|\.\.\.|\s*#|\s*- |\s*[\w.\-][\w.\- ]*:(?:\s|$)|\s+\S")
+#: A header of fields over the text (MultiMarkdown's metadata, a package's METADATA over its
+#: description): two lines or more of "Name: value", each maybe set in further lines, then a
+#: blank line.
+_FIELDS_HEADER = re.compile(
+    r"(?:[A-Za-z][\w \-]{0,30}:(?:[ \t][^\r\n]*)?\r?\n(?:[ \t]+\S[^\r\n]*\r?\n)*){2,}"
+    r"(?=[ \t]*(?:\r?\n|$))"
+)
 #: A GitHub alert's marker, first in a block quote: "> [!NOTE]".
 _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 
@@ -647,9 +654,9 @@ _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 def markdown_view(origin: str) -> ReadingView:
     """Markdown as rendered: text of headings, paragraphs, list items and table cells,
     code blocks kept whole, raw HTML read as HTML, footnotes where they are written, each a
-    block; no markup (nor a footnote's mark "[^1]"). Front matter's fields are lines of
-    their own; a GitHub alert's marker ("[!NOTE]") is its title's word; an ordered list's
-    items are numbered."""
+    block; no markup (nor a footnote's mark "[^1]"). Front matter's fields, or a header's
+    of "Name: value" lines, are lines of their own; a GitHub alert's marker ("[!NOTE]") is
+    its title's word; an ordered list's items are numbered."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
@@ -659,6 +666,7 @@ def markdown_view(origin: str) -> ReadingView:
     front = _FRONT_MATTER.match(origin)
     if front and not all(_YAML_LINE.match(line) for _, line in _lines(front.group())):
         front = None  # a rule, then text: not YAML
+    front = front or _FIELDS_HEADER.match(origin)
     if front:  # parsed as blank lines, so that every offset stays the file's
         for at, line in _lines(front.group()):
             if line.strip() not in ("---", "..."):

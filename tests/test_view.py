@@ -575,6 +575,31 @@ def test_front_matter_fields_and_alert_markers_read_as_their_words() -> None:
     assert markdown_view("---\nSome *text*.\n\n---\n").text == "Some text."
 
 
+def test_a_header_of_fields_over_markdown_is_read_a_field_a_line() -> None:
+    """MultiMarkdown's metadata, or a package's METADATA over its Markdown description: as
+    one paragraph, "Author: Ada Lovelace Author-email: ada@…" gave the next field's name
+    with the author's."""
+    source = (
+        "Metadata-Version: 2.4\nName: quill\nAuthor: Ada Lovelace\n"
+        "Author-email: ada@quill.example\nClassifier: Typing :: Typed\n"
+        "Description-Content-Type: text/markdown\n\n# Quill\n\nNote: it *writes*.\nIn ink.\n"
+    )
+    assert markdown_view(source).text.split("\n") == [
+        "Metadata-Version: 2.4",
+        "Name: quill",
+        "Author: Ada Lovelace",
+        "Author-email: ada@quill.example",
+        "Classifier: Typing :: Typed",
+        "Description-Content-Type: text/markdown",
+        "",
+        "Quill",
+        "",
+        "Note: it writes. In ink.",
+    ]
+    # one field over a line that is none is a paragraph
+    assert markdown_view("Note: it *writes*.\nIn ink.\n").text == "Note: it writes. In ink."
+
+
 # -- plain text ------------------------------------------------------------------------------
 
 WRAPPED = """\
