@@ -34,6 +34,7 @@ from qa.text import (
     names_a_day,
     numbered_headings,
     numbered_items,
+    numbered_rows,
     numbers,
     sentence_spans,
     strip_span,
@@ -244,8 +245,10 @@ class ReaderAnswerer:
     def _section_named(self, passage: Passage, named: set[str], item: str | None) -> Passage:
         """The part of ``passage`` under the first heading in it that writes the ``named``
         numbers, up to the next heading; else its first list item numbered ``item`` ("step
-        2": :func:`~qa.text.item_named`); else the passage as it is. A heading that writes
-        them as they are ("4.3") comes before one of a release they begin ("4.3.1")."""
+        2": :func:`~qa.text.item_named`); else its first table row whose first cell is that
+        number, or the one number named ("exits with 103"); else the passage as it is. A
+        heading that writes them as they are ("4.3") comes before one of a release they begin
+        ("4.3.1")."""
         headings, text = self._headings(passage.source), self._texts[passage.source]
         first = self._headings_before(passage.source, passage.start - 1)
         inside = [h for h in headings[first:] if h[0][0] < passage.end]
@@ -259,11 +262,14 @@ class ReaderAnswerer:
             end = inside[i + 1][0][0] if i + 1 < len(inside) else passage.end
             start, end = strip_span(text, inside[i][0][0], min(end, passage.end))
             return Passage(passage.source, start, end, text[start:end], passage.score)
-        for (start, end), number in numbered_items(passage.text):
-            if number == item:
-                start, end = passage.start + start, passage.start + end
-                return Passage(passage.source, start, end, text[start:end], passage.score)
-        return passage
+        key = item or (min(named) if len(named) == 1 else None)
+        parts = [span for span, n in numbered_items(passage.text) if n == item] or [
+            span for span, n in numbered_rows(passage.text) if n == key
+        ]
+        if not parts:
+            return passage
+        start, end = passage.start + parts[0][0], passage.start + parts[0][1]
+        return Passage(passage.source, start, end, text[start:end], passage.score)
 
     def _headings_before(self, source: str, at: int) -> int:
         """How many of the numbered headings of ``source`` begin at or before ``at``: the

@@ -375,6 +375,19 @@ def numbered_items(text: str) -> list[tuple[Span, str]]:
     return items
 
 
+#: A table's row whose first cell is a number: "103\tsyntax error".
+_ROW_NUMBER = re.compile(r"^[ \t]*(\d+(?:\.\d+)*)\t[^\n]*", re.M)
+
+
+def numbered_rows(text: str) -> list[tuple[Span, str]]:
+    """Each table row whose first cell is a number, with that number: a question about exit
+    code 103 is about the row that begins with it, not its neighbours' meanings."""
+    return [
+        (strip_span(text, *row.span()), normalize_token(row.group(1)))
+        for row in _ROW_NUMBER.finditer(text)
+    ]
+
+
 #: A number after a word, as a label is named: "step 2", "Section 4.1", "clause (3)".
 _NAMED_LABEL = re.compile(r"([^\W\d_]+)[ \t]+\(?(\d{1,3}(?:\.\d{1,3})*)\b(?![.,]\d)")
 

@@ -393,6 +393,44 @@ def test_a_question_naming_a_step_is_answered_from_the_item_of_that_number(
     assert expected in reader.answer(question, whole).text
 
 
+CODES = """\
+# Exit status
+
+The hook tells the caller what to do with its exit status.
+
+| Code | Meaning |
+|---|---|
+| 0 | the action is allowed |
+| 100 | the hook does not know the action |
+| 101 | the action is forbidden |
+| 102 | a subsystem error occurred |
+| 103 | the arguments had a syntax error |
+| 104 | the action runs without a conffile |
+| 105 | the behaviour is uncertain |
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does it mean when the hook exits with 103?", "syntax error"),
+        ("What does exit code 101 mean?", "forbidden"),
+        ("What is status 104?", "without a conffile"),
+    ],
+)
+def test_a_question_naming_a_row_s_number_is_answered_from_that_row(
+    tmp_path: Path, embedder: OnnxEmbedder, question: str, expected: str
+) -> None:
+    """A table of codes and what they mean: read whole, the best span of a question about
+    one code can be another row's meaning; read as the row whose first cell is the number
+    the question names, it is that code's."""
+    assistant = one_file_assistant(tmp_path / "docs", "hook.md", CODES, embedder)
+    source, text = "docs/hook.md", assistant.source_text("docs/hook.md")
+    whole = [Passage(source, 0, len(text), text)]
+    reader = ReaderAnswerer(assistant.texts, shared_reader(), 0.5, 0.0)
+    assert expected in reader.answer(question, whole).text
+
+
 @pytest.mark.parametrize(
     "question",
     [

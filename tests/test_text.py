@@ -14,6 +14,7 @@ from qa.text import (
     names_a_day,
     numbered_headings,
     numbered_items,
+    numbered_rows,
     numbers,
     sentence_spans,
     with_comparison,
@@ -356,6 +357,15 @@ def test_numbered_items_run_to_the_next_item_or_the_end_of_their_block() -> None
         ("1. Stop it.\n   more of one", "1"),
         ("(2) Copy.", "2"),
         ("3.1) Deep", "3.1"),
+    ]
+
+
+def test_numbered_rows_are_rows_whose_first_cell_is_a_number() -> None:
+    text = "Code\tMeaning\n0\tallowed\n103\tsyntax error\n2.1 is a version\n7\n1.5\tslow\tsoon"
+    assert [(text[a:b], number) for (a, b), number in numbered_rows(text)] == [
+        ("0\tallowed", "0"),
+        ("103\tsyntax error", "103"),
+        ("1.5\tslow\tsoon", "1.5"),
     ]
 
 
