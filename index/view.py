@@ -883,6 +883,7 @@ class _HtmlReader(HTMLParser):
     )  # fmt: skip
     _LINES = frozenset({"li", "tr", "br", "dt", "caption"})
     _CELLS = frozenset({"td", "th", "dd"})  # a definition reads on its term's line
+    _ROW_PARTS = frozenset({"tr", "td", "th"})
     BREAKS = _BLOCKS | _LINES
     _PERMALINK = frozenset("¶§#↩↑⚓🔗")
 
@@ -901,6 +902,9 @@ class _HtmlReader(HTMLParser):
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
         self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
+        self.layouts = _layout_rows(text)  # per table row, in the page's order: laying it out
+        self.rows_begun = 0
+        self.laying_out: list[bool] = []  # per table open: whether its current row lays out
         self.numbered = False  # an item's number is written: its paragraph goes on its line
 
     @property
@@ -951,8 +955,14 @@ class _HtmlReader(HTMLParser):
             if self.main_only and self.main_at is None and (tag == "main" or "main" in roles):
                 self.main_at, self.main_found = len(self.open) - 1, True
         self.pre += tag == "pre"
+        if tag == "table":
+            self.laying_out.append(False)
+        elif tag == "tr" and self.laying_out:
+            begun, self.rows_begun = self.rows_begun, self.rows_begun + 1
+            self.laying_out[-1] = begun < len(self.layouts) and self.layouts[begun]
         if tag in ("tr", "dt") and self.frames:
             self.frames[-1] = False  # the cell before, left open, ends
+        tag = self._role(tag)
         self._boundary(tag)
         if tag in ("table", "dl"):
             self.frames.append(False)
@@ -981,9 +991,18 @@ class _HtmlReader(HTMLParser):
         self.out.space(at + len(tag))
         self.numbered = True
 
+    def _role(self, tag: str) -> str:
+        """A row's parts as they read: those of a row laying the page out are blocks."""
+        laid_out = tag in self._ROW_PARTS and self.laying_out and self.laying_out[-1]
+        return "div" if laid_out else tag
+
     def handle_endtag(self, tag: str) -> None:
         self._close(tag)
         self.pre = max(0, self.pre - (tag == "pre"))
+        role = self._role(tag)
+        if tag == "table" and self.laying_out:
+            self.laying_out.pop()
+        tag = role
         if tag in ("table", "dl") and self.frames:
             self.frames.pop()
         elif tag in ("ol", "ul") and self.lists and self.lists[-1][0] == tag:  # not a stray end
@@ -1093,6 +1112,49 @@ def _integer(value: str | None, default: int) -> int:
     """An attribute's number as a browser reads it: its leading integer ("5x" is 5)."""
     found = _INTEGER.match(value or "")
     return int(found.group(1)) if found else default
+
+
+class _LayoutScan(HTMLParser):
+    """Which of a page's table rows lay it out: a row whose cells hold a heading or a table
+    of their own sets the page's parts side by side (an older manual's menu beside its
+    text, a title over a table of questions), where a data row's cells hold a value, a
+    sentence or a list."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.layouts: list[bool] = []  # per row, in the page's order
+        self.tables = 0  # tables open
+        self.rows: list[tuple[int, int]] = []  # rows open: (their table's depth, index)
+
+    def _end_row(self) -> None:
+        """The innermost table's row ends: at its end, the next row's start or the table's
+        end (HTML lets a page leave out ``</tr>``)."""
+        if self.rows and self.rows[-1][0] == self.tables:
+            self.rows.pop()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        heading_or_table = tag == "table" or tag in _HtmlReader._HEADINGS
+        if heading_or_table and self.rows and self.rows[-1][0] == self.tables:
+            self.layouts[self.rows[-1][1]] = True
+        if tag == "table":
+            self.tables += 1
+        elif tag == "tr":
+            self._end_row()
+            self.rows.append((self.tables, len(self.layouts)))
+            self.layouts.append(False)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("tr", "table"):
+            self._end_row()
+        if tag == "table":
+            self.tables = max(0, self.tables - 1)
+
+
+def _layout_rows(html: str) -> list[bool]:
+    scan = _LayoutScan()
+    scan.feed(html)
+    scan.close()
+    return scan.layouts
 
 
 def _html_into(out: _Builder, html: str, base: int, main_only: bool = False) -> bool:

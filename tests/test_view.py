@@ -1176,3 +1176,37 @@ def test_a_line_set_in_at_a_bullet_s_text_goes_on_with_its_item_however_short() 
         "New feature: grouped targets",
         "Rules have always made many targets at once.",
     ]
+
+
+def test_a_table_that_lays_a_page_out_is_read_as_its_blocks() -> None:
+    """An older manual sets its whole page in a table's cell beside a menu: read as cells, its
+    headings, paragraphs and data table ran into one line of tab-split cells. A table whose
+    cell holds a heading or a table of its own lays the page out; the tables it holds that
+    hold neither are data, read as rows of cells."""
+    html = (
+        "<table><tr><td>Menu</td><td>\n<h2>Description</h2>\n<h3>Function: checkRead</h3>"
+        "<p>Check if the resource may be read.</p>\n<table><tr><td>sec:</td><td>the options"
+        "</td></tr><tr><td>Returns:</td><td>1 if allowed</td></tr></table>\n"
+        "<h3>Function: checkWrite</h3><p>Check if it may be written.</p></td></tr></table>"
+        "<table><tr><th>Code</th><th>Meaning</th></tr><tr><td><p>0</p></td><td>ok</td></tr>"
+        "</table>"
+    )
+    assert html_view(html).text.split("\n") == [
+        "Menu",
+        "",
+        "Description",
+        "",
+        "Function: checkRead",
+        "",
+        "Check if the resource may be read.",
+        "",
+        "sec:\tthe options",
+        "Returns:\t1 if allowed",
+        "",
+        "Function: checkWrite",
+        "",
+        "Check if it may be written.",
+        "",
+        "Code\tMeaning",
+        "0\tok",
+    ]
