@@ -246,7 +246,9 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     A line continues the one before when that one was full: the first word of this line
     would not have fitted within most of the file's width (the 95th percentile of its line
     lengths; wrapping tools break lines short of their limit by up to a word), and the two
-    are not both fields ("Debian: <url>" over "Upstream: <url>"), however long the first.
+    are not both fields ("Debian: <url>" over "Upstream: <url>"), however long the first;
+    or full by its paragraph's own width, when that is narrower (:func:`_paragraph_widths`),
+    that line runs on and this one goes on at its indent in lower case.
     It begins where the unit's text does, or, as the unit's second line, at the file's
     left margin, under a first line set in by at most 4 columns that runs on, when that
     line has a label ("  1. Backups are kept for thirty" over "days, …") or this one
@@ -285,7 +287,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     breaks = [len(shape.rstrip()) - len(shape.split()[-1]) for shape in shapes if shape.strip()]
     unwrapped = not laid_out and _top(breaks) > _WIDEST
     width = _top([end for end in ends if laid_out or end <= _WIDEST])
-    wrapped = width >= 40 and not unwrapped
+    wrapped = width >= _NARROWEST and not unwrapped
+    measures = _paragraph_widths(shapes, width)
     written: tuple[set[str], set[str]] | None = None  # its compounds on one line; its words
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
@@ -302,8 +305,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     previous_row = False  # whether the line before is a table's row
     previous_marked = False  # whether the line before is a comment's
     firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
-    for (at, line), shape, cells, after, comment in zip(
-        lines, shapes, rows, firsts, comments, strict=True
+    for (at, line), shape, cells, after, comment, measure in zip(
+        lines, shapes, rows, firsts, comments, measures, strict=True
     ):
         body = line.strip()
         if not body or line.rstrip() == " .":  # " .": a Debian control file's empty line
@@ -321,7 +324,14 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             label = None
         words_at = label.end() if label else indent  # past a bullet or a label
         first_word = body.split(None, 1)[0]
-        full = previous is not None and len(previous.rstrip()) + 1 + len(first_word) > _FULL * width
+        full = previous is not None and _full(previous, first_word, width)
+        ragged = (  # wrapped short of the text's width, full by its paragraph's own
+            previous is not None
+            and indent == column
+            and _runs_on(previous)
+            and body[0].islower()
+            and _full(previous, first_word, measure)
+        )
         joins = (
             wrapped
             and previous is not None
@@ -356,7 +366,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
                         )
                         or (one_line and indent == hanging)
                     )
-                    and full
+                    and (full or ragged)
                     and not (
                         laid_out
                         and _ENDS_SENTENCE.search(previous)
@@ -555,6 +565,35 @@ def _table_rows(lines: list[str]) -> list[list[tuple[int, int]] | None]:
 
 #: The widest lines a wrapping tool writes: a text whose lines break further in is not wrapped.
 _WIDEST = 100
+#: The narrowest width a text is wrapped at: lines shorter than this throughout are as written.
+_NARROWEST = 40
+
+
+def _full(line: str, next_word: str, width: int) -> bool:
+    """Whether ``line`` was full, wrapped at ``width``: the next line's first word would not
+    have fitted within most of it (wrapping tools break lines short by up to a word)."""
+    return len(line.rstrip()) + 1 + len(next_word) > _FULL * width
+
+
+def _paragraph_widths(shapes: list[str], width: int) -> list[int]:
+    """The width each line was wrapped at: that of its paragraph (a run of lines set in
+    alike, which ends a sentence, as prose does, and is wrapped at ``_NARROWEST`` or wider)
+    where its widest line is narrower than the text's, else the text's. A text's widest
+    lines (a long heading, a paragraph or a table set out wide, a description set in by a
+    tab) leave room at the end of the lines of a paragraph wrapped shorter, which were full
+    all the same; code and lists of lines end no sentence, and are measured by the text's."""
+    measures = [width] * len(shapes)
+    indents = [len(shape) - len(shape.lstrip()) if shape.strip() else -1 for shape in shapes]
+    begin = 0
+    for end in range(1, len(shapes) + 1):
+        if end < len(shapes) and indents[end] == indents[begin]:
+            continue
+        run = shapes[begin:end]
+        widest = max(len(shape.rstrip()) for shape in run)
+        if _NARROWEST <= widest < width and _ENDS_SENTENCE.search(run[-1]):
+            measures[begin:end] = [widest] * len(run)
+        begin = end
+    return measures
 
 
 def _top(lengths: list[int]) -> int:
@@ -574,8 +613,7 @@ def _heading(line: str, after: list[str], width: int) -> bool:
     """Whether a page's line after a sentence's end stands on its own as a heading does: it
     ends in no punctuation, where a paragraph's last line ends in a stop, and the next line's
     first word (``after``, none at a block's end) would have fitted on it."""
-    room = len(line) + 1 + (len(after[0]) if after else 0) <= _FULL * width
-    return room and line[-1].isalnum()
+    return not _full(line, after[0] if after else "", width) and line[-1].isalnum()
 
 
 def _a_word(shape: str, label: re.Match[str], previous: str | None) -> bool:

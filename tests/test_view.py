@@ -1210,3 +1210,36 @@ def test_a_table_that_lays_a_page_out_is_read_as_its_blocks() -> None:
         "Code\tMeaning",
         "0\tok",
     ]
+
+
+def test_a_paragraph_wrapped_short_of_the_text_s_width_is_joined_by_its_own() -> None:
+    """A text's width is that of its widest lines (a long heading, a paragraph wrapped wide);
+    a paragraph wrapped shorter (its lines set in alike) is full by its own widest line, when
+    it reads as prose: it ends a sentence, and each line that goes on runs on and begins in
+    lower case. Code, and short lines, end no sentence or fill no width: they stay lines."""
+    wide = (
+        "A paragraph set out wide, as a long heading or a table's lines are, so that it\n"
+        "fills the width of the text from the left margin right out to column eighty.\n"
+    )
+    text = (
+        wide * 3 + "\n"
+        "Name the folder in the repository that the tool reads\n"
+        "and writes to.  The option is needed by all the commands\n"
+        "that change it.\n\n"
+        "    ./configure --prefix=/usr/local --enable-shared-lib\n"
+        "    make install\n\n"
+        "Short lines of a list that\n"
+        "end a sentence each.\n"
+        "Kept as they are.\n"
+    )
+    assert plain_view(text).text.split("\n")[2:] == [
+        "Name the folder in the repository that the tool reads and writes to. "
+        "The option is needed by all the commands that change it.",
+        "",
+        "./configure --prefix=/usr/local --enable-shared-lib",
+        "make install",
+        "",
+        "Short lines of a list that",
+        "end a sentence each.",
+        "Kept as they are.",
+    ]
