@@ -256,6 +256,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     does (a GNU ChangeLog's "* file (func): Remove" over "--enable-valgrind."); or under
     the text of a first line that sets a term apart from it by a gap (a man page's "-A"
     and its description); an outdent after that is a new unit (a man page's next option).
+    Such a term is a cell apart from its description, as a table's first is (:func:`_terms`).
     A bullet's item goes on on a line set in where its text begins, after a line that runs on,
     however short, when it begins other than in upper case (a changelog's
     "* New upstream snapshot" over "(Closes: #541544)").
@@ -283,6 +284,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     lines = [(at, _unmarked(line, c)) for (at, line), c in zip(as_written, comments, strict=True)]
     shapes = [line.expandtabs() for _, line in lines]
     rows = _table_rows([line for _, line in lines])
+    terms = _terms([line for _, line in lines])
     ends = [len(shape.rstrip()) for shape in shapes if shape.strip()]
     breaks = [len(shape.rstrip()) - len(shape.split()[-1]) for shape in shapes if shape.strip()]
     unwrapped = not laid_out and _top(breaks) > _WIDEST
@@ -305,8 +307,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     previous_row = False  # whether the line before is a table's row
     previous_marked = False  # whether the line before is a comment's
     firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
-    for (at, line), shape, cells, after, comment, measure in zip(
-        lines, shapes, rows, firsts, comments, measures, strict=True
+    for (at, line), shape, cells, after, comment, measure, term in zip(
+        lines, shapes, rows, firsts, comments, measures, terms, strict=True
     ):
         body = line.strip()
         if not body or line.rstrip() == " .":  # " .": a Debian control file's empty line
@@ -401,7 +403,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         begin = marker.end() if marker else lead
         framed = _FRAME_END.search(line, begin) if marker and marker.group()[0] == "*" else None
         stop = framed.start() if framed else len(line)
-        for k, (start, end) in enumerate(cells or [(begin, stop)]):
+        spans = cells or (None if joins else term) or [(begin, stop)]
+        for k, (start, end) in enumerate(spans):
             if k:
                 out.brk(CELL)
             start = max(start, begin)
@@ -607,6 +610,53 @@ def _top(lengths: list[int]) -> int:
 _HANGING = re.compile(r"\S+ {2,}(?=\S)")
 #: A line's end that ends a sentence: its stop, and a closing quote or bracket after it.
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s*$")
+
+
+def _terms(lines: list[str]) -> list[list[tuple[int, int]] | None]:
+    """Each line's term and description, as cells, if it sets a term apart by a gap (a man
+    page's "-a      Show all", "%q     quarter of year") with its description at the
+    column of a line next to it that does the same (blank lines between), or going on under
+    it: a term reads as a table's first cell, not as its sentence's first word. A line set
+    in as far as the next, which is no term's, is a justified paragraph's ("After  any
+    flags  comes")."""
+    shapes = [line.expandtabs() for line in lines]
+    indents = [len(shape) - len(shape.lstrip()) if shape.strip() else -1 for shape in shapes]
+    found = [_a_term(line) for line in lines]
+    columns = [term[0] if term else -1 for term in found]
+    nexts, next_columns = [*indents[1:], -1], [*columns[1:], -1]
+    terms: list[list[tuple[int, int]] | None] = [None] * len(lines)
+    for i, term in enumerate(found):
+        if term is None or (nexts[i] == indents[i] and next_columns[i] != columns[i]):
+            continue  # a justified paragraph's first line
+        beside = [_sibling(indents, i, -1), _sibling(indents, i, 1)]
+        if nexts[i] == columns[i] or any(j >= 0 and columns[j] == columns[i] for j in beside):
+            terms[i] = term[1]
+    return terms
+
+
+def _sibling(indents: list[int], i: int, step: int) -> int:
+    """The line next to line ``i`` (-1 for the one before, 1 for the one after) set in as far
+    as it is, past blank lines and lines set in further (a description's), and up to one set
+    in less (a heading's): -1 if there is none."""
+    j = i + step
+    while 0 <= j < len(indents) and (indents[j] < 0 or indents[j] > indents[i]):
+        j += step
+    return j if 0 <= j < len(indents) and indents[j] == indents[i] else -1
+
+
+def _a_term(line: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """The column where a line's text hangs past a term and a gap (``_HANGING``), and the
+    two as cells, if it does: not past a list's label or a bullet, and at a word with a
+    letter or a digit (not a diagram's "│   ┌──")."""
+    shape, lead = line.expandtabs(), len(line) - len(line.lstrip())
+    hung = _HANGING.match(shape, len(shape) - len(shape.lstrip()))
+    term = _WORDS.match(line, lead)
+    text = _WORDS.search(line, term.end()) if term else None
+    if hung is None or term is None or text is None or not _alnum(text.group()):
+        return None
+    if _BULLET.match(line, lead) or _LABEL.match(line, lead):
+        return None
+    return hung.end(), [term.span(), (text.start(), len(line.rstrip()))]
 
 
 def _heading(line: str, after: list[str], width: int) -> bool:

@@ -875,7 +875,9 @@ def test_a_term_s_description_goes_on_under_its_text_after_a_gap() -> None:
         "\t     KDF rounds used.\n"
     )
     lines = plain_view(page).text.split("\n")
-    assert lines[1].startswith("-A Generate host keys of all default key types (rsa, ecdsa, and ed")
+    assert lines[1].startswith(
+        "-A\tGenerate host keys of all default key types (rsa, ecdsa, and ed"
+    )
     assert lines[1].endswith("file path and an empty passphrase.")
     assert lines[3:] == [
         "-a rounds",
@@ -1243,3 +1245,35 @@ def test_a_paragraph_wrapped_short_of_the_text_s_width_is_joined_by_its_own() ->
         "end a sentence each.",
         "Kept as they are.",
     ]
+
+
+def test_a_man_page_s_term_is_a_cell_apart_from_its_description() -> None:
+    """A term set apart from its description by a gap, the description at the column of the
+    terms next to it (past the lines of their descriptions) or going on under it, reads as a
+    table's cells do: its term is no first word of a sentence. A justified line's first word
+    is none."""
+    page = (
+        "       %m     month (01..12)\n"
+        "\n"
+        "       %q     quarter of year (1..4)\n"
+        "\n"
+        "       %:::z  numeric  time  zone  with  :  to necessary precision (e.g., -04,\n"
+        "              +05:30)\n"
+        "       %Z     alphabetic time zone abbreviation (e.g., EDT)\n"
+        "\n"
+        "       After  any  flags  comes  an optional field width, as a decimal number;\n"
+        "       then an optional modifier.\n"
+    )
+    lines = plain_view(page).text.split("\n")
+    assert lines == [
+        "%m\tmonth (01..12)",
+        "",
+        "%q\tquarter of year (1..4)",
+        "",
+        "%:::z\tnumeric time zone with : to necessary precision (e.g., -04, +05:30)",
+        "%Z\talphabetic time zone abbreviation (e.g., EDT)",
+        "",
+        "After any flags comes an optional field width, as a decimal number; then an optional "
+        "modifier.",
+    ]
+    assert_maps_back(plain_view(page), page, "quarter of year")
