@@ -320,7 +320,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             previous = None
             continue
         indent = len(shape) - len(shape.lstrip())
-        bullet = _BULLET.match(shape, indent)
+        bullet = _BULLET.match(shape, indent) if term is None else None  # a flag's "-": a term
         label = bullet or _LABEL.match(shape, indent)
         if label and _a_word(shape, label, previous):
             label = None
@@ -338,6 +338,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             wrapped
             and previous is not None
             and cells is None
+            and term is None  # a term begins a row, as a table's first cell does
             and not previous_row
             and label is None
             and (comment is not None) == previous_marked
@@ -403,7 +404,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         begin = marker.end() if marker else lead
         framed = _FRAME_END.search(line, begin) if marker and marker.group()[0] == "*" else None
         stop = framed.start() if framed else len(line)
-        spans = cells or (None if joins else term) or [(begin, stop)]
+        spans = cells or term or [(begin, stop)]
         for k, (start, end) in enumerate(spans):
             if k:
                 out.brk(CELL)
@@ -618,19 +619,25 @@ def _terms(lines: list[str]) -> list[list[tuple[int, int]] | None]:
     column of a line next to it that does the same (blank lines between), or going on under
     it: a term reads as a table's first cell, not as its sentence's first word. A line set
     in as far as the next, which is no term's, is a justified paragraph's ("After  any
-    flags  comes")."""
+    flags  comes"). A bullet ("-", "+", "•") is a term beside a term that is none, a man
+    page's flag ("-      (hyphen) do not pad" next to "_      (underscore) pad"), never
+    beside another bullet, nor for its text going on under it (a list's item)."""
     shapes = [line.expandtabs() for line in lines]
     indents = [len(shape) - len(shape.lstrip()) if shape.strip() else -1 for shape in shapes]
     found = [_a_term(line) for line in lines]
-    columns = [term[0] if term else -1 for term in found]
+    columns = [term.column if term else -1 for term in found]
     nexts, next_columns = [*indents[1:], -1], [*columns[1:], -1]
     terms: list[list[tuple[int, int]] | None] = [None] * len(lines)
     for i, term in enumerate(found):
         if term is None or (nexts[i] == indents[i] and next_columns[i] != columns[i]):
             continue  # a justified paragraph's first line
-        beside = [_sibling(indents, i, -1), _sibling(indents, i, 1)]
-        if nexts[i] == columns[i] or any(j >= 0 and columns[j] == columns[i] for j in beside):
-            terms[i] = term[1]
+        beside = [found[j] for j in (_sibling(indents, i, -1), _sibling(indents, i, 1)) if j >= 0]
+        aligned = any(
+            other and other.column == term.column and not (other.bullet and term.bullet)
+            for other in beside
+        )
+        if aligned or (nexts[i] == term.column and not term.bullet):
+            terms[i] = term.cells
     return terms
 
 
@@ -644,19 +651,30 @@ def _sibling(indents: list[int], i: int, step: int) -> int:
     return j if 0 <= j < len(indents) and indents[j] == indents[i] else -1
 
 
-def _a_term(line: str) -> tuple[int, list[tuple[int, int]]] | None:
-    """The column where a line's text hangs past a term and a gap (``_HANGING``), and the
-    two as cells, if it does: not past a list's label or a bullet, and at a word with a
-    letter or a digit (not a diagram's "│   ┌──")."""
+@dataclass(frozen=True)
+class _Term:
+    """A line's term and its text, as cells; the column where its text hangs; and whether
+    the term is a mark a list's items are bulleted with."""
+
+    column: int
+    cells: list[tuple[int, int]]
+    bullet: bool
+
+
+def _a_term(line: str) -> _Term | None:
+    """A line's term, if its text hangs past one and a gap (``_HANGING``): not a list's
+    label or an outline's stars, and before a word with a letter or a digit (not a
+    diagram's "│   ┌──")."""
     shape, lead = line.expandtabs(), len(line) - len(line.lstrip())
     hung = _HANGING.match(shape, len(shape) - len(shape.lstrip()))
     term = _WORDS.match(line, lead)
     text = _WORDS.search(line, term.end()) if term else None
     if hung is None or term is None or text is None or not _alnum(text.group()):
         return None
-    if _BULLET.match(line, lead) or _LABEL.match(line, lead):
+    if line.startswith("*", lead) or _LABEL.match(line, lead):
         return None
-    return hung.end(), [term.span(), (text.start(), len(line.rstrip()))]
+    cells = [term.span(), (text.start(), len(line.rstrip()))]
+    return _Term(hung.end(), cells, _BULLET.match(line, lead) is not None)
 
 
 def _heading(line: str, after: list[str], width: int) -> bool:

@@ -1277,3 +1277,40 @@ def test_a_man_page_s_term_is_a_cell_apart_from_its_description() -> None:
         "modifier.",
     ]
     assert_maps_back(plain_view(page), page, "quarter of year")
+
+
+def test_a_one_mark_term_beside_others_is_kept_not_dropped_as_a_bullet() -> None:
+    """A "-" or "+" set apart by a gap, its text at the column of the terms beside it, is a
+    term of theirs (a man page's flags), kept; a list's bullets, however far apart from
+    their text, are dropped."""
+    page = (
+        "       These flags may follow the sign:\n"
+        "\n"
+        "       -      (hyphen) do not pad the field\n"
+        "\n"
+        "       _      (underscore) pad with spaces\n"
+        "\n"
+        "       +      pad with zeros, and put a sign before the year\n"
+        "\n"
+        "       0      (zero) pad with zeros\n"
+        "\n"
+        "-   first item of a list\n"
+        "-   second item\n"
+    )
+    view = plain_view(page)
+    assert view.text.split("\n") == [
+        "These flags may follow the sign:",
+        "",
+        "-\t(hyphen) do not pad the field",
+        "",
+        "_\t(underscore) pad with spaces",
+        "",
+        "+\tpad with zeros, and put a sign before the year",
+        "",
+        "0\t(zero) pad with zeros",
+        "",
+        "first item of a list",
+        "second item",
+    ]
+    start = view.text.index("+\t")
+    assert page[slice(*view.to_origin(start, start + 1))] == "+"
