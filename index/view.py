@@ -259,7 +259,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     Such a term is a cell apart from its description, as a table's first is (:func:`_terms`).
     A bullet's item goes on on a line set in where its text begins, after a line that runs on,
     however short, when it begins other than in upper case (a changelog's
-    "* New upstream snapshot" over "(Closes: #541544)").
+    "* New upstream snapshot" over "(Closes: #541544)"), or after a sentence's end when it
+    begins an aside in brackets ("(See also …)").
     A field's value goes on on a line set in under it, as a Debian copyright file's or a
     mail header's does, when the line above is full or ends at a comma; a line that begins
     with the same two words as a one-line unit (past a field's name) is a record of its own
@@ -348,7 +349,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             )
             and not (one_line and heads and not laid_out and _first_words(shape, words_at) == heads)
             and (
-                (indent == item and _runs_on(previous) and not body[0].isupper())
+                (indent == item and (_runs_on(previous) or _aside(body)) and not body[0].isupper())
                 or (0 <= value <= indent and (full or previous.rstrip().endswith(",")))
                 or (
                     (
@@ -701,6 +702,12 @@ def _runs_on(line: str) -> bool:
     """Whether a line ends where no sentence or block of code does: what a first line set in
     further than the next ("  1. Backups are kept for thirty" over "days, …") ends on."""
     return line.rstrip()[-1] not in ".;:!?{}"
+
+
+def _aside(line: str) -> bool:
+    """Whether a line begins an aside in brackets ("(See also …)"), which goes on with what
+    it is set under, after a sentence's end too: no item or paragraph begins with one."""
+    return line.lstrip()[:1] in "(["
 
 
 #: The hyphen, and Unicode's own (U+2010), which man pages set in UTF-8 write.

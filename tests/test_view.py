@@ -1314,3 +1314,24 @@ def test_a_one_mark_term_beside_others_is_kept_not_dropped_as_a_bullet() -> None
     ]
     start = view.text.index("+\t")
     assert page[slice(*view.to_origin(start, start + 1))] == "+"
+
+
+def test_a_bracketed_aside_under_an_item_goes_on_with_it_after_a_sentence() -> None:
+    """An aside in brackets set in at an item's text ("(See also …)") goes on with the item,
+    even after a sentence's end; a sentence set in there after one is the item's next line."""
+    text = (
+        "A list of the rules that the builders keep, each an item of its own:\n\n"
+        "   - Each tool will define a namespace named after itself and provide\n"
+        "     a number of cases where it is needed.\n"
+        "     (See also the keywords below.)\n"
+        "\n"
+        "   - Another item.\n"
+        "     Then a sentence set in under it.\n"
+    )
+    assert plain_view(text).text.split("\n")[2:] == [
+        "Each tool will define a namespace named after itself and provide a number of cases "
+        "where it is needed. (See also the keywords below.)",
+        "",
+        "Another item.",
+        "Then a sentence set in under it.",
+    ]
