@@ -84,9 +84,14 @@ def whole_lines(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _ends_sentence(text: str, at: int) -> bool:
-    """Whether the text before ``at`` ends a sentence (or a clause: a colon, a semicolon)."""
-    end = _before_closing_marks(text, len(text[:at].rstrip()) - 1)
-    return end >= 0 and text[end] in ".!?:;"
+    """Whether the text before ``at`` ends a sentence, or a clause at a line's end ("Example:"
+    over what it introduces; "name: value" goes on). Stepped back over, not sliced: a chunk's
+    edges are looked at in every chunk of a long file."""
+    end, broke = at - 1, False
+    while end >= 0 and text[end].isspace():
+        broke, end = broke or text[end] == "\n", end - 1
+    end = _before_closing_marks(text, end)
+    return end >= 0 and (text[end] in ".!?" or (broke and text[end] in ":;"))
 
 
 def between_words(text: str, at: int) -> bool:

@@ -355,6 +355,7 @@ def _pdf_text(name: str, data: bytes) -> str:
 
 #: A first or last line met on this many pages, numbers aside, is a running head or foot.
 _RUNNING = 3
+_LAST_NUMBER = re.compile(r"(?<![\d.])(\d{1,5})\s*$")
 
 #: A line that ends counting the pages ("Page 3 of 12", "… 3/12"; not a date's "2024/1/2"):
 #: on page 3 of 12, when every page counts so at that edge, a printed page's foot (or head).
@@ -373,6 +374,14 @@ def _openings(shape: str) -> tuple[str, str]:
     return " ".join(words[:2]) if len(words) > 2 else "", (
         " ".join(words[:4]) if len(words) > 4 else ""
     )
+
+
+def _numbered(line: str, page: int, shape: str) -> tuple[str, int] | None:
+    """A line that ends in a number: its first 2 words and that number less the page's, the
+    same on every page whose head it is, as a printed page number runs with the pages."""
+    found = _LAST_NUMBER.search(line)
+    opening = _openings(shape)[0]
+    return (opening, int(found[1]) - page) if found and opening else None
 
 
 def pages_text(pages: list[str]) -> str:
@@ -396,21 +405,23 @@ def pages_text(pages: list[str]) -> str:
         for number, page in enumerate(pages, 1)
         if page
     ]
-    edges = Counter(form(line) for _, lines in split for line in {lines[0], lines[-1]})
-    openings = Counter(
-        opening for shape in edges.elements() for opening in _openings(shape) if opening
-    )
+    edge_lines = [(page, line) for page, lines in split for line in {lines[0], lines[-1]}]
+    edges = Counter(form(line) for _, line in edge_lines)
+    openings = Counter(opening for _, line in edge_lines if (opening := _openings(form(line))[1]))
+    numbered = Counter(_numbered(line, page, form(line)) for page, line in edge_lines)
 
-    def running(shape: str) -> bool:
+    def running(line: str, page: int) -> bool:
         """Met at an edge of 3 pages or more, numbers aside; or opening as the lines at the
-        edges of 3 pages or more do and ending in a number, as a chapter's head does ("Chapter
-        2: Structures 4"); or opening as those of half the pages do, whatever follows (the
-        section a page is in, after the document's title)."""
-        numbered, long = _openings(shape)
+        edges of 3 pages or more do and ending in a number that runs with the pages, as a
+        chapter's head does ("Chapter 2: Structures 4"; not "Figure 2: Loss over 10
+        epochs"); or opening as those of half the pages do, whatever follows (the section a
+        page is in, after the document's title)."""
+        shape = form(line)
+        key = _numbered(line, page, shape)
         return shape != "" and (
             edges[shape] >= _RUNNING
-            or (shape.endswith("#") and openings[numbered] >= _RUNNING)
-            or openings[long] >= max(_RUNNING, len(split) / 2)
+            or (key is not None and numbered[key] >= _RUNNING)
+            or openings[_openings(shape)[1]] >= max(_RUNNING, len(split) / 2)
         )
 
     def counts(line: str, page: int) -> bool:
@@ -423,10 +434,10 @@ def pages_text(pages: list[str]) -> str:
         inner = Counter(form(lines[1]) for _, lines in sides if len(lines) > 1)
         cuts = []
         for page, lines in sides:
-            line, shape = lines[0], form(lines[0])
+            line = lines[0]
             outer = (
                 bool(PAGE_NUMBER.fullmatch(line.strip()))
-                or running(shape)
+                or running(line, page)
                 or (counted and counts(line, page))
             )
             within = form(lines[1]) if len(lines) > 1 else ""

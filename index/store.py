@@ -26,7 +26,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 26  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 27  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -58,7 +58,9 @@ SCHEMA = 26  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # header of "Name: value" lines read a field a line; 25: an HTML table's rows that lay the page
 # out (a cell holds a heading or a table) read as blocks; 26: plain text: a paragraph wrapped
 # short of the text's width joined by its own width, a man page's term a cell apart from its
-# description and a one-mark term kept, an aside in brackets under a list item joined to it
+# description and a one-mark term kept, an aside in brackets under a list item joined to it; 27:
+# a lettered list's items apart, leader lines of figures kept, figure captions kept, stars
+# of a glob kept, a Markdown paragraph of fields with markup read as prose
 _PAGE = 2000
 _STATES = "files.json"
 

@@ -42,9 +42,8 @@ _LABEL = re.compile(rf"{LABEL.pattern}[ \t]+(?=\S)")
 #: A label that may be a word wrapped onto a line: a roman numeral of two letters or more
 #: ("CI."), or one letter and a stop, an initial ("P.").
 _WORD_LABEL = re.compile(r"\(?[ivxlcIVXLC]{2,}[.)]|(?P<letter>[A-Za-z]\.)")
-#: What goes on after an initial that is no label: another initial ("P. J. Plauger"), or a
-#: lower-case word ("e. g. this").
-_AFTER_INITIAL = re.compile(r"[A-Z]\.(?!\S)|[a-z]")
+#: What goes on after an initial that is no label: another initial ("P. J. Plauger", "e. g.").
+_AFTER_INITIAL = re.compile(r"[A-Za-z]\.(?!\S)")
 #: A line drawn under or between, or a table's border ("====  ======"): decoration.
 _RULE = re.compile(r"([=\-_*~#+.])\1{2,}(?:[ \t]+\1{3,})*")
 #: A page number: arabic, or a roman numeral by its grammar (so "civil" or "ill" is a word).
@@ -223,24 +222,62 @@ def _line_starts(text: str) -> list[int]:
 # -- plain text ----------------------------------------------------------------------------
 
 
-def _leader_line(body: str) -> bool:
-    """Whether a line is a table of contents' or an index's: a title, a leader of 4 dots or
-    more, spaced or not, and the pages it points to ("1.2 Installation ........ 7", "config
-    file . . . 3, 7", "Preface . . . xii"): where to turn, not what is said there. Read by
-    stripping from the end, not with a pattern that backtracks: a long line costs no more
-    than its length."""
+def _leader(body: str) -> tuple[str, int] | None:
+    """A line of a title, a leader of 4 dots or more, spaced or not, and the pages it points
+    to ("1.2 Installation ........ 7", "config file . . . 3, 7", "Preface . . . xii"): its
+    title and first page (a roman one, the front matter's, counts 0). Read by stripping from
+    the end, not with a pattern that backtracks: a long line costs no more than its length."""
     before = body.rstrip(_PAGE_CHARS)
     pages = body[len(before) :].split(",")
     if not before or not all(_PAGE.fullmatch(page.strip()) for page in pages):
-        return False
+        return None
     title = before.rstrip(". \t")
-    return before[len(title) :].count(".") >= 4 and any(c.isalpha() for c in title)
+    if before[len(title) :].count(".") < 4 or not any(c.isalpha() for c in title):
+        return None
+    first = re.search(r"\d+", pages[0])
+    return title, int(first.group()) if first else 0
+
+
+#: A table of contents or an index has at least this many lines.
+_CONTENTS_LINES = 3
+
+
+def _contents(lines: list[str]) -> list[bool]:
+    """Whether each line is a table of contents' or an index's: one of 3 leader lines or more
+    in a row (blank lines, or an index's letters, between), in the order of their pages or
+    of their titles (an index's: most of them): where to turn, not what is said there, and
+    found before the sentence it points to. Leader lines in no such order are a report's
+    figures ("Tests passed ........ 1248"), the text's own."""
+    found = [_leader(line.strip()) for line in lines]
+    out = [False] * len(lines)
+    run: list[int] = []
+    for i in [*range(len(lines)), len(lines)]:
+        if i < len(lines) and (found[i] is not None or len(lines[i].strip()) < 2):
+            run += [i] if found[i] is not None else []
+            continue
+        entries = [entry for k in run if (entry := found[k]) is not None]
+        if len(run) >= _CONTENTS_LINES and (
+            _in_order([page for _, page in entries], 1.0)
+            or _in_order([re.sub(r"[\W_]", "", title.casefold()) for title, _ in entries], 0.8)
+        ):
+            for k in run:
+                out[k] = True
+        run = []
+    return out
+
+
+def _in_order(keys: list[int] | list[str], share: float) -> bool:
+    """Whether ``share`` of the pairs of neighbouring ``keys`` are in order, or more: an
+    index sorts its entries by their letters alone, punctuation aside, as no pattern
+    spells."""
+    pairs: list[tuple[Any, Any]] = list(pairwise(keys))
+    return sum(bool(a <= b) for a, b in pairs) >= share * len(pairs)
 
 
 def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     """Hard-wrapped lines joined into the units they were cut from; bullets dropped, and the
     stars that frame a line at both ends ("*** Tests failed ***", a box's sides); a table of
-    contents' and an index's lines unread (:func:`_leader_line`), though, as a rule line
+    contents' and an index's lines unread (:func:`_contents`), though, as a rule line
     does, they count towards the file's width.
 
     A line continues the one before when that one was full: the first word of this line
@@ -286,6 +323,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     shapes = [line.expandtabs() for _, line in lines]
     rows = _table_rows([line for _, line in lines])
     terms = _terms([line for _, line in lines])
+    contents = _contents([line for _, line in lines])
     ends = [len(shape.rstrip()) for shape in shapes if shape.strip()]
     breaks = [len(shape.rstrip()) - len(shape.split()[-1]) for shape in shapes if shape.strip()]
     unwrapped = not laid_out and _top(breaks) > _WIDEST
@@ -308,15 +346,15 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     previous_row = False  # whether the line before is a table's row
     previous_marked = False  # whether the line before is a comment's
     firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
-    for (at, line), shape, cells, after, comment, measure, term in zip(
-        lines, shapes, rows, firsts, comments, measures, terms, strict=True
+    for (at, line), shape, cells, after, comment, measure, term, listed in zip(
+        lines, shapes, rows, firsts, comments, measures, terms, contents, strict=True
     ):
         body = line.strip()
         if not body or line.rstrip() == " .":  # " .": a Debian control file's empty line
             out.brk(BLOCK)
             previous = None
             continue
-        if _RULE.fullmatch(body) or _border(body.replace(" ", "")) or _leader_line(body):
+        if _RULE.fullmatch(body) or _border(body.replace(" ", "")) or listed:
             out.brk(LINE)
             previous = None
             continue
@@ -404,6 +442,8 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
         framed = _FRAME_END.search(line, begin) if marker and marker.group()[0] == "*" else None
+        if framed and not _closes_frame(marker.group().strip() if marker else "", line, framed):
+            framed = None
         stop = framed.start() if framed else len(line)
         spans = cells or term or [(begin, stop)]
         for k, (start, end) in enumerate(spans):
@@ -685,17 +725,25 @@ def _heading(line: str, after: list[str], width: int) -> bool:
     return not _full(line, after[0] if after else "", width) and line[-1].isalnum()
 
 
+def _closes_frame(opening: str, line: str, closing: re.Match[str]) -> bool:
+    """Whether the stars that end a line close the frame those that begin it open: as many,
+    and more than one or set apart ("*** failed ***", a box's "*  …  *"); a command's glob
+    ("* Clean it with rm -rf *") is the text's own."""
+    run = closing.group().strip()
+    return len(run) == len(opening) and (len(run) > 1 or line[: closing.start()].endswith("  "))
+
+
 def _a_word(shape: str, label: re.Match[str], previous: str | None) -> bool:
-    """Whether a line's label is a word after all: one that may be (``_WORD_LABEL``) after a
-    line that runs on, which a sentence wrapped there ("hosted" over "CI. They", "and" over
-    "P. J. Plauger's"); an initial also before another or a lower-case word, wherever it
-    stands."""
+    """Whether a line's label is a word after all: a roman numeral after a line that runs on,
+    which a sentence wrapped there ("hosted" over "CI. They"); one letter before another
+    initial ("P. J. Plauger's", "e. g."). One letter before a word is a lettered list's
+    item ("a. Install it", "b. build it"), wherever it stands."""
     word = _WORD_LABEL.match(shape, label.start())
     if word is None or word.end() != len(shape[: label.end()].rstrip()):
         return False
-    if previous is not None and _runs_on(previous):
-        return True
-    return word.group("letter") is not None and _AFTER_INITIAL.match(shape, label.end()) is not None
+    if word.group("letter") is None:
+        return previous is not None and _runs_on(previous)
+    return _AFTER_INITIAL.match(shape, label.end()) is not None
 
 
 def _runs_on(line: str) -> bool:
@@ -754,12 +802,14 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[s
 _FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:[^\r\n]*\r?\n)*?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)")
 _YAML_LINE = re.compile(r"\s*$|---|\.\.\.|\s*#|\s*- |\s*[\w.\-][\w.\- ]*:(?:\s|$)|\s+\S")
 #: A header of fields over the text (MultiMarkdown's metadata, a package's METADATA over its
-#: description): two lines or more of "Name: value", each maybe set in further lines, then a
-#: blank line.
+#: description): two lines or more of "Name: value", a name of one capitalised word, each
+#: maybe set in further lines, then a blank line or the end; without Markdown's emphasis,
+#: code or links, which a header's values do not write and a paragraph's lines do.
 _FIELDS_HEADER = re.compile(
-    r"(?:[A-Za-z][\w \-]{0,30}:(?:[ \t][^\r\n]*)?\r?\n(?:[ \t]+\S[^\r\n]*\r?\n)*){2,}"
+    r"(?:[A-Z][\w\-]{0,30}:(?:[ \t][^\r\n]*)?\r?\n(?:[ \t]+\S[^\r\n]*\r?\n)*){2,}"
     r"(?=[ \t]*(?:\r?\n|$))"
 )
+_INLINE_MARKUP = re.compile(r"\*\*|__|`|\]\(")
 #: A GitHub alert's marker, first in a block quote: "> [!NOTE]".
 _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 
@@ -779,7 +829,8 @@ def markdown_view(origin: str) -> ReadingView:
     front = _FRONT_MATTER.match(origin)
     if front and not all(_YAML_LINE.match(line) for _, line in _lines(front.group())):
         front = None  # a rule, then text: not YAML
-    front = front or _FIELDS_HEADER.match(origin)
+    header = _FIELDS_HEADER.match(origin)
+    front = front or (header if header and not _INLINE_MARKUP.search(header.group()) else None)
     if front:  # parsed as blank lines, so that every offset stays the file's
         for at, line in _lines(front.group()):
             if line.strip() not in ("---", "..."):
@@ -1251,7 +1302,7 @@ class _LayoutScan(HTMLParser):
             self.layouts[self.rows[-1][1]] = True
         if tag == "table":
             self.tables += 1
-        elif tag == "tr":
+        elif tag == "tr" and self.tables:  # as the reader counts them: a table's rows
             self._end_row()
             self.rows.append((self.tables, len(self.layouts)))
             self.layouts.append(False)

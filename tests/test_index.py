@@ -77,14 +77,15 @@ def test_a_setting_and_its_value_stay_in_one_chunk() -> None:
     """Lines without a sentence's end leave the splitter only the spaces between words to cut
     at: a chunk that begins with a setting's value, or ends with its name, says neither
     what the value is nor which setting has it."""
-    rows = [f"{key}_{n} {n * 1000}" for n in range(1, 40) for key in ("GROUP_MIN", "GROUP_MAX")]
-    text = "\n".join(["# Limits of the group ids", *rows, "", "Limits end here."])
-    chunks = chunk_document(SourceDoc("login.conf", text), 32, 8)
-    assert len(chunks) > 5
-    for chunk in chunks:
-        assert text[chunk.start : chunk.end] == chunk.text
-        assert chunk.start == 0 or text[chunk.start - 1] == "\n", chunk.text[:30]
-        assert chunk.end == len(text) or text[chunk.end] == "\n", chunk.text[-30:]
+    for sep in (" ", ": "):  # "GROUP_MIN_1 1000", "group_min_1: 1000"
+        rows = [f"{k}_{n}{sep}{n * 1000}" for n in range(1, 40) for k in ("GROUP_MIN", "group_max")]
+        text = "\n".join(["# Limits of the group ids", *rows, "", "Limits end here."])
+        chunks = chunk_document(SourceDoc("login.conf", text), 32, 8)
+        assert len(chunks) > 5
+        for chunk in chunks:
+            assert text[chunk.start : chunk.end] == chunk.text
+            assert chunk.start == 0 or text[chunk.start - 1] == "\n", chunk.text[:30]
+            assert chunk.end == len(text) or text[chunk.end] == "\n", chunk.text[-30:]
 
 
 def test_locate_finds_pieces_whose_white_space_was_folded() -> None:

@@ -154,7 +154,10 @@ def test_running_heads_that_name_the_page_s_section_or_chapter_are_dropped() -> 
     chapters = ["Chapter 1: Setup", "Chapter 2: Use", "Chapter 2: Use", "Chapter 3: Limits"]
     pages = [f"{head} {n + 5}\n{b}" for n, (head, b) in enumerate(zip(chapters, body, strict=True))]
     assert pages_text(pages).split("\n") == body
-    # lines that open alike on fewer pages, or end in no number, are the text's own
+    # lines that open alike on fewer pages, or end in no number that runs with the pages
+    figures = ["Figure 1: Recall at 5", "Figure 2: Loss by epoch 10", "Figure 3: Runs of 2"]
+    pages = [f"{figure}\n{b}" for figure, b in zip(figures, body, strict=False)]
+    assert pages_text(pages).split("\n")[::2] == figures
     steps = [f"Step one: {verb} the box\nbody" for verb in ("open", "empty", "close")]
     assert pages_text(steps).count("Step one") == 3
     assert pages_text([*steps[:2], "Chapter 9: End 3\nbody"]).count("Step one") == 2

@@ -596,8 +596,12 @@ def test_a_header_of_fields_over_markdown_is_read_a_field_a_line() -> None:
         "",
         "Note: it writes. In ink.",
     ]
-    # one field over a line that is none is a paragraph
+    # one field over a line that is none is a paragraph, as are lines of prose or markup
     assert markdown_view("Note: it *writes*.\nIn ink.\n").text == "Note: it writes. In ink."
+    prose = "This release fixes a bug: the parser no longer\ncrashes: it returns None.\n"
+    assert markdown_view(prose).text == " ".join(prose.split())
+    marked = "Requires: a **recent** pip\nPlatforms: [Windows](https://x.org)\n"
+    assert markdown_view(marked).text == "Requires: a recent pip Platforms: Windows"
 
 
 # -- plain text ------------------------------------------------------------------------------
@@ -1017,12 +1021,15 @@ def test_a_manual_s_navigation_table_is_not_read(opens: str) -> None:
 
 
 def test_a_contents_or_index_line_is_not_read() -> None:
-    """A title, a leader of dots and a page number: where to turn, not what is said there;
-    found before the sentence it points to, it would be read first."""
+    """A title, a leader of dots and a page number, in a run of such lines in the order of
+    their pages or their titles: where to turn, not what is said there; found before the
+    sentence it points to, it would be read first. A report's figures set out so are read."""
     text = (
         "Contents\n1 Introduction . . . . . . . 1\n1.2 Installation........ 7\n"
         "Appendix A Licence. . . . . 24\n\nThe tool reads files.... and waits. . . . then stops.\n"
         "See 1.2.... I\nwould.\n\nIndex\nconfig file . . . . . 3, 7\nF\nflags ....... xii\n"
+        "fonts ....... 9\n\nResults\nTests passed ........ 1248\nTests failed ........ 3\n"
+        "Skipped ........ 0\n"
     )
     for suffix in (".pdf", ".txt"):  # a page's text, a text file's
         assert reading_view(suffix, text).text.split("\n") == [
@@ -1034,6 +1041,11 @@ def test_a_contents_or_index_line_is_not_read() -> None:
             "",
             "Index",
             "F",
+            "",
+            "Results",
+            "Tests passed ........ 1248",
+            "Tests failed ........ 3",
+            "Skipped ........ 0",
         ]
 
 
@@ -1114,8 +1126,9 @@ def test_records_that_begin_alike_are_lines_and_a_field_s_value_goes_on_under_it
 
 
 def test_an_initial_that_begins_a_line_is_no_list_label() -> None:
-    """A line's "P." has a label's shape; before another initial or a lower-case word, or
-    after a line that runs on, it is a name's initial, or an abbreviation, wrapped there."""
+    """A line's "P." has a label's shape; before another initial it is a name's initial, or
+    an abbreviation's, wrapped there; before a word it labels a lettered list's item,
+    whatever the line before ends with."""
     text = (
         "The method is set out in the book that Ann B. Smith wrote with her student\n"
         "C. D. Jones, which is still the one that most courses of the field read.\n"
@@ -1131,6 +1144,11 @@ def test_an_initial_that_begins_a_line_is_no_list_label() -> None:
         "",
         "A. Read the book.",
         "B. Work the exercises.",
+    ]
+    items = "Ways to get it:\na. install the package using apt or yum\nb. build it from source\n"
+    assert plain_view(items * 3).text.split("\n")[1:3] == [
+        "a. install the package using apt or yum",
+        "b. build it from source",
     ]
 
 
@@ -1156,6 +1174,9 @@ def test_stars_that_frame_a_line_are_decoration_at_both_ends() -> None:
     ]
     assert_maps_back(view, text, "The test t1 failed")
     assert plain_view("** Bug fixes\n").text == "Bug fixes"  # an outline's level
+    # a command's glob is the text's own, as is a run unlike the one that opens the line
+    assert plain_view("* Clean the tree with rm -rf *\n").text == "Clean the tree with rm -rf *"
+    assert plain_view("** Note *\n").text == "Note *"
 
 
 def test_a_line_set_in_at_a_bullet_s_text_goes_on_with_its_item_however_short() -> None:
@@ -1212,6 +1233,9 @@ def test_a_table_that_lays_a_page_out_is_read_as_its_blocks() -> None:
         "Code\tMeaning",
         "0\tok",
     ]
+    # a row no table holds is none a reader counts
+    stray = f"<tr><td>stray</td></tr>{html}"
+    assert html_view(stray).text.split("\n")[2:] == html_view(html).text.split("\n")
 
 
 def test_a_paragraph_wrapped_short_of_the_text_s_width_is_joined_by_its_own() -> None:
