@@ -110,8 +110,9 @@ _MARKS = {pair[0]: k for k, pair in enumerate(_PAIRS, 1)} | {
 }
 #: A single quote is an apostrophe too ("don't", "students'"), so only the two that open and
 #: close one word are a pair: never ``'1.2.4-beta`` of ``'1.2.4-beta'``. A backquote opens
-#: one as GNU and TeX write it (`` `shopt' ``), or as Markdown's code in plain text. So do
-#: angle brackets, a comparison's too: ``<remote-ref>``, a placeholder, but ``a < b``.
+#: one as GNU and TeX write it (`` `shopt' ``), or as Markdown's code in plain text. Angle
+#: brackets that open and close one word pair so too (a placeholder, ``<remote-ref>``); a
+#: comparison's (``a < b``, ``<1.3.0-0``) opens none.
 _QUOTED_WORD = len(_PAIRS) + 1
 _SINGLE_OPENING, _SINGLE_CLOSING = frozenset("'‘`"), frozenset("'’`")
 _STRAIGHT = len(_PAIRS) + 2
