@@ -405,10 +405,12 @@ def pages_text(pages: list[str]) -> str:
         for number, page in enumerate(pages, 1)
         if page
     ]
-    edge_lines = [(page, line) for page, lines in split for line in {lines[0], lines[-1]}]
-    edges = Counter(form(line) for _, line in edge_lines)
-    openings = Counter(opening for _, line in edge_lines if (opening := _openings(form(line))[1]))
-    numbered = Counter(_numbered(line, page, form(line)) for page, line in edge_lines)
+    edge_lines = [
+        (page, line, form(line)) for page, lines in split for line in {lines[0], lines[-1]}
+    ]
+    edges = Counter(shape for _, _, shape in edge_lines)
+    openings = Counter(opening for _, _, shape in edge_lines if (opening := _openings(shape)[1]))
+    numbered = Counter(_numbered(line, page, shape) for page, line, shape in edge_lines)
 
     def running(line: str, page: int) -> bool:
         """Met at an edge of 3 pages or more, numbers aside; or opening as the lines at the

@@ -303,15 +303,15 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     with the same two words as a one-line unit (past a field's name) is a record of its own
     ("Copyright (C) 1999 …" under "Copyright: Copyright (C) 1997 …"), and a line of " ."
     ends a paragraph (Debian's empty line), as does a blank one.
-    A roman numeral of two letters or more, or one letter and a stop, is a label only after
-    a line that ends a sentence: "CI." and "P." are words wrapped onto a line; and one
-    letter is none before another initial or a lower-case word ("P. J. Plauger", "e. g.").
+    A roman numeral of two letters or more is a label only after a line that ends a
+    sentence: "CI." is a word wrapped onto a line; one letter and a stop is none before
+    another initial ("P. J. Plauger", "e. g."), and a lettered list's label otherwise.
     A text whose lines break further than 100 columns in is not wrapped: every line is a unit
     (a line made longer by a word too long to break, such as a URL, is wrapped all the same);
     unless its lines are a page layout's (``laid_out``: text taken out of a PDF), which are
     never units of their own, however long. A word broken over two lines at a hyphen is
     read whole (:func:`_typeset_break`), as is a name a page broke at its underscore.
-    A commented file's markers ("# ", "; ") are not read (:func:`_comments`): a comment's
+    A commented file's markers ("# ", "; ", "// ") are not read (:func:`_comments`): a comment's
     lines join as prose does, never with a setting's; a marker alone ends a paragraph, and
     a setting set aside ("#HOME_MODE 0700") is a line of its own.
     Indents and widths count columns, a tab to the
@@ -321,15 +321,16 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     comments = _comments([line for _, line in as_written])
     lines = [(at, _unmarked(line, c)) for (at, line), c in zip(as_written, comments, strict=True)]
     shapes = [line.expandtabs() for _, line in lines]
+    indents = [len(shape) - len(shape.lstrip()) if shape.strip() else -1 for shape in shapes]
     rows = _table_rows([line for _, line in lines])
-    terms = _terms([line for _, line in lines])
+    terms = _terms([line for _, line in lines], shapes, indents)
     contents = _contents([line for _, line in lines])
     ends = [len(shape.rstrip()) for shape in shapes if shape.strip()]
     breaks = [len(shape.rstrip()) - len(shape.split()[-1]) for shape in shapes if shape.strip()]
     unwrapped = not laid_out and _top(breaks) > _WIDEST
     width = _top([end for end in ends if laid_out or end <= _WIDEST])
     wrapped = width >= _NARROWEST and not unwrapped
-    measures = _paragraph_widths(shapes, width)
+    measures = _paragraph_widths(shapes, indents, width)
     written: tuple[set[str], set[str]] | None = None  # its compounds on one line; its words
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
@@ -342,7 +343,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     value = -1  # where the value of the open unit's first line's field begins
     item = -1  # where the text of the open unit's first line begins, if it is a list item
     heads: list[str] = []  # the open unit's first line's first two words, past a field's name
-    margin = min((len(s) - len(s.lstrip()) for s in shapes if s.strip()), default=0)
+    margin = min((indent for indent in indents if indent >= 0), default=0)
     previous_row = False  # whether the line before is a table's row
     previous_marked = False  # whether the line before is a comment's
     firsts = [shape.split()[:1] for shape in (*shapes[1:], "")][: len(shapes)]  # the next's word
@@ -441,10 +442,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
         lead = len(line) - len(line.lstrip())
         marker = _BULLET.match(line, lead) if bullet else None
         begin = marker.end() if marker else lead
-        framed = _FRAME_END.search(line, begin) if marker and marker.group()[0] == "*" else None
-        if framed and not _closes_frame(marker.group().strip() if marker else "", line, framed):
-            framed = None
-        stop = framed.start() if framed else len(line)
+        stop = _frame_start(line, marker.group().strip(), begin) if marker else len(line)
         spans = cells or term or [(begin, stop)]
         for k, (start, end) in enumerate(spans):
             if k:
@@ -620,15 +618,15 @@ def _full(line: str, next_word: str, width: int) -> bool:
     return len(line.rstrip()) + 1 + len(next_word) > _FULL * width
 
 
-def _paragraph_widths(shapes: list[str], width: int) -> list[int]:
+def _paragraph_widths(shapes: list[str], indents: list[int], width: int) -> list[int]:
     """The width each line was wrapped at: that of its paragraph (a run of lines set in
     alike, which ends a sentence, as prose does, and is wrapped at ``_NARROWEST`` or wider)
     where its widest line is narrower than the text's, else the text's. A text's widest
     lines (a long heading, a paragraph or a table set out wide, a description set in by a
     tab) leave room at the end of the lines of a paragraph wrapped shorter, which were full
-    all the same; code and lists of lines end no sentence, and are measured by the text's."""
+    all the same; code and lists of lines end no sentence, and are measured by the text's.
+    ``indents``: each line's, -1 for a blank one."""
     measures = [width] * len(shapes)
-    indents = [len(shape) - len(shape.lstrip()) if shape.strip() else -1 for shape in shapes]
     begin = 0
     for end in range(1, len(shapes) + 1):
         if end < len(shapes) and indents[end] == indents[begin]:
@@ -654,7 +652,9 @@ _HANGING = re.compile(r"\S+ {2,}(?=\S)")
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s*$")
 
 
-def _terms(lines: list[str]) -> list[list[tuple[int, int]] | None]:
+def _terms(
+    lines: list[str], shapes: list[str], indents: list[int]
+) -> list[list[tuple[int, int]] | None]:
     """Each line's term and description, as cells, if it sets a term apart by a gap (a man
     page's "-a      Show all", "%q     quarter of year") with its description at the
     column of a line next to it that does the same (blank lines between), or going on under
@@ -662,10 +662,9 @@ def _terms(lines: list[str]) -> list[list[tuple[int, int]] | None]:
     in as far as the next, which is no term's, is a justified paragraph's ("After  any
     flags  comes"). A bullet ("-", "+", "•") is a term beside a term that is none, a man
     page's flag ("-      (hyphen) do not pad" next to "_      (underscore) pad"), never
-    beside another bullet, nor for its text going on under it (a list's item)."""
-    shapes = [line.expandtabs() for line in lines]
-    indents = [len(shape) - len(shape.lstrip()) if shape.strip() else -1 for shape in shapes]
-    found = [_a_term(line) for line in lines]
+    beside another bullet, nor for its text going on under it (a list's item). ``shapes``:
+    the lines with their tabs expanded; ``indents``: theirs, -1 for a blank one."""
+    found = [_a_term(line, shape) for line, shape in zip(lines, shapes, strict=True)]
     columns = [term.column if term else -1 for term in found]
     nexts, next_columns = [*indents[1:], -1], [*columns[1:], -1]
     terms: list[list[tuple[int, int]] | None] = [None] * len(lines)
@@ -702,11 +701,11 @@ class _Term:
     bullet: bool
 
 
-def _a_term(line: str) -> _Term | None:
+def _a_term(line: str, shape: str) -> _Term | None:
     """A line's term, if its text hangs past one and a gap (``_HANGING``): not a list's
     label or an outline's stars, and before a word with a letter or a digit (not a
     diagram's "│   ┌──")."""
-    shape, lead = line.expandtabs(), len(line) - len(line.lstrip())
+    lead = len(line) - len(line.lstrip())
     hung = _HANGING.match(shape, len(shape) - len(shape.lstrip()))
     term = _WORDS.match(line, lead)
     text = _WORDS.search(line, term.end()) if term else None
@@ -725,12 +724,16 @@ def _heading(line: str, after: list[str], width: int) -> bool:
     return not _full(line, after[0] if after else "", width) and line[-1].isalnum()
 
 
-def _closes_frame(opening: str, line: str, closing: re.Match[str]) -> bool:
-    """Whether the stars that end a line close the frame those that begin it open: as many,
-    and more than one or set apart ("*** failed ***", a box's "*  …  *"); a command's glob
-    ("* Clean it with rm -rf *") is the text's own."""
+def _frame_start(line: str, opening: str, begin: int) -> int:
+    """Where the stars that end a line begun by the bullet ``opening`` close its frame, or
+    the line's end: as many stars, and more than one or set apart ("*** failed ***", a box's
+    "*  …  *"); a command's glob ("* Clean it with rm -rf *") is the text's own."""
+    closing = _FRAME_END.search(line, begin) if opening.startswith("*") else None
+    if closing is None:
+        return len(line)
     run = closing.group().strip()
-    return len(run) == len(opening) and (len(run) > 1 or line[: closing.start()].endswith("  "))
+    frames = len(run) == len(opening) and (len(run) > 1 or line[: closing.start()].endswith("  "))
+    return closing.start() if frames else len(line)
 
 
 def _a_word(shape: str, label: re.Match[str], previous: str | None) -> bool:
