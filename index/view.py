@@ -848,6 +848,7 @@ def markdown_view(origin: str) -> ReadingView:
     marked = 0  # where the last item's marker ended: "1. 1. x" nests an item on its line
     quoted = False  # a block quote's first paragraph is next
     numbered = False  # an item's number is written, its paragraph goes on on its line
+    row = 0  # where the row's cells read so far end: a cell's text is found after them
     for token in tokens:
         begin = line_at[min(token.map[0], len(line_at) - 1)] if token.map else None
         if numbered and token.type == "paragraph_open":
@@ -869,6 +870,7 @@ def markdown_view(origin: str) -> ReadingView:
             out.brk(BLOCK if not inside else LINE)
         elif token.type in ("list_item_open", "tr_open"):
             out.brk(LINE)
+            row = 0
             if inside[-1:] == ["ordered_list_open"] and token.type == "list_item_open":
                 marked = _item_number(out, token, max(begin or 0, marked), counts)
                 numbered = marked > 0
@@ -877,7 +879,11 @@ def markdown_view(origin: str) -> ReadingView:
         elif token.type in ("paragraph_open", "heading_open", "paragraph_close", "heading_close"):
             out.brk(LINE if inside else BLOCK)
         elif token.type == "inline" and begin is not None:
-            _inline(out, token.children or [], begin, in_table="table_open" in inside)
+            end = line_at[token.map[1]] if token.map[1] < len(line_at) else len(origin)
+            if "table_open" in inside:
+                row = _inline(out, token.children or [], max(begin, row), end, in_table=True)
+            else:
+                _inline(out, token.children or [], begin, end)
         elif token.type in ("fence", "code_block") and begin is not None:
             out.brk(LINE if inside else BLOCK)
             cursor = begin
@@ -926,28 +932,32 @@ def _alert_title(out: _Builder, token: Any, begin: int) -> int:
     return at + alert.end()
 
 
-def _inline(out: _Builder, children: list[Any], cursor: int, in_table: bool = False) -> None:
-    """An inline run's text, each piece found in the file at or after ``cursor``; in a
-    table's cell, a line break written as HTML is a space, as the cell is one unit."""
+def _inline(
+    out: _Builder, children: list[Any], cursor: int, limit: int, in_table: bool = False
+) -> int:
+    """An inline run's text, each piece found in the file at or after ``cursor`` and before
+    ``limit``, where its block ends (a code span wrapped over two lines is not the same words
+    a later block writes on one); in a table's cell, a line break written as HTML is a space,
+    as the cell is one unit. Returns where the run's last piece was found to end."""
     origin = out.origin
     for child in children:
         kind = child.type
         if kind == "image":  # its alt text is not shown
-            found = origin.find("![", cursor)
+            found = origin.find("![", cursor, limit)
             if found >= 0:
                 cursor = _past_target(origin, found + 2)
         elif kind == "link_close" and child.markup == "autolink":  # "<https://…>": past ">"
-            found = origin.find(">", cursor)
+            found = origin.find(">", cursor, limit)
             cursor = found + 1 if found >= 0 else cursor
         elif kind == "link_close":
             cursor = _past_target(origin, cursor)
         elif kind == "softbreak":
-            found = origin.find("\n", cursor)
+            found = origin.find("\n", cursor, limit)
             out.space(found if found >= 0 else cursor)
         elif kind == "hardbreak":
             out.brk(LINE)
         elif kind == "html_inline":
-            found = origin.find(child.content, cursor)
+            found = origin.find(child.content, cursor, limit)
             if found >= 0:
                 cursor = found + len(child.content)
                 tag = _TAG_NAME.match(child.content)
@@ -956,22 +966,23 @@ def _inline(out: _Builder, children: list[Any], cursor: int, in_table: bool = Fa
                 elif tag and tag.group(1).lower() in _HtmlReader.BREAKS:  # "a<br>b": two lines
                     out.brk(LINE)
         elif kind == "text_special":
-            found = origin.find(child.markup, cursor)
+            found = origin.find(child.markup, cursor, limit)
             if found >= 0:
                 out.char(child.content, found, found + len(child.markup))
                 cursor = found + len(child.markup)
         elif kind in ("text", "code_inline") and child.content:
-            found = origin.find(child.content, cursor)
+            found = origin.find(child.content, cursor, limit)
             if found >= 0:
                 out.words(child.content, found)
                 cursor = found + len(child.content)
             else:  # folded white space (a code span across lines): word by word
                 for word in _WORDS.finditer(child.content):
-                    at = origin.find(word.group(), cursor)
+                    at = origin.find(word.group(), cursor, limit)
                     at = at if at >= 0 else cursor
                     out.space(at)
                     out.words(word.group(), at)
                     cursor = at + len(word.group())
+    return cursor
 
 
 def _past_target(origin: str, cursor: int) -> int:

@@ -94,7 +94,8 @@ def markdown_docs(draw: st.DrawFn) -> Doc:
             block, seen, units, drawn = list_block(items, marker, numbered=marker == "1. ")
             doc.drawn |= drawn  # "1." on each: 1, 2, 3
         elif kind == "table":
-            cells = draw(st.lists(st.lists(words, min_size=2, max_size=2), min_size=2, max_size=4))
+            pairs = draw(st.lists(st.tuples(words, words, st.booleans()), min_size=2, max_size=4))
+            cells = [[a, a if same else b] for a, b, same in pairs]  # a cell may repeat its left
             head, *rows = cells
             block = "\n".join(
                 [f"| {head[0]} | {head[1]} |", "|---|---|", *(f"| {a} | `{b}` |" for a, b in rows)]
@@ -298,13 +299,16 @@ def assert_read_as_seen(view: ReadingView, doc: Doc) -> None:
     assert set(view.text) <= set(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&@. \n\t"
     )
-    # Every word maps back to where the file writes it, a list's number to its marker.
-    at = 0
+    # Every word maps back to where the file writes it, a list's number to its marker, in
+    # the file's order: not to the same word written earlier.
+    at = written = 0
     for word in view.text.split():
         start = view.text.index(word, at)
         at = start + len(word)
         begin, end = view.to_origin(start, at)
         assert view.origin[begin:end] == doc.drawn.get(word, word if word != "&" else "&amp;")
+        assert begin >= written, f"{word!r} is mapped back before the word read ahead of it"
+        written = end
 
 
 def assert_maps_back(view: ReadingView, origin: str, text: str) -> None:
@@ -546,6 +550,33 @@ def test_a_line_break_written_as_html_keeps_a_table_row_one_unit() -> None:
         "Platform\tNeeds",
         "Linux\tglibc 2.28 kernel 4.19",
     ]
+
+
+def test_a_cell_that_repeats_a_cell_before_it_maps_back_to_its_own_place() -> None:
+    source = (
+        "| Tool | Binaries |\n|---|---|\n| [pnpm][] | `pnpm`, `pnpx` |\n\n[pnpm]: https://pnpm.io\n"
+    )
+    view = markdown_view(source)
+    assert view.text.split("\n")[1] == "pnpm\tpnpm, pnpx"
+    second = view.text.index("\tpnpm") + 1
+    begin, end = view.to_origin(second, second + len("pnpm, pnpx"))
+    assert source[begin:end] == "pnpm`, `pnpx"
+
+
+def test_a_code_span_wrapped_over_two_lines_maps_back_to_its_own_lines() -> None:
+    source = (
+        "Build from the `preferred form of\nthe work` as written.\n\n"
+        "## `preferred form of the work`\n"
+    )
+    view = markdown_view(source)
+    assert view.text.split("\n") == [
+        "Build from the preferred form of the work as written.",
+        "",
+        "preferred form of the work",
+    ]
+    first = view.text.index("preferred")
+    begin, end = view.to_origin(first, first + len("preferred form of the work"))
+    assert source[begin:end] == "preferred form of\nthe work"
 
 
 def test_front_matter_fields_and_alert_markers_read_as_their_words() -> None:
