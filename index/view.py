@@ -878,7 +878,7 @@ def markdown_view(origin: str) -> ReadingView:
             out.brk(CELL)
         elif token.type in ("paragraph_open", "heading_open", "paragraph_close", "heading_close"):
             out.brk(LINE if inside else BLOCK)
-        elif token.type == "inline" and begin is not None:
+        elif token.type == "inline" and begin is not None and token.map:
             end = line_at[token.map[1]] if token.map[1] < len(line_at) else len(origin)
             if "table_open" in inside:
                 row = _inline(out, token.children or [], max(begin, row), end, in_table=True)

@@ -1390,3 +1390,16 @@ def test_a_bracketed_aside_under_an_item_goes_on_with_it_after_a_sentence() -> N
         "Another item.",
         "Then a sentence set in under it.",
     ]
+
+
+def test_the_views_check_tells_a_map_that_runs_backwards() -> None:
+    from array import array
+
+    from bench.views import map_defect
+
+    origin = "| a | a |"
+    assert map_defect(markdown_view(origin + "\n|---|---|\n| b | b |\n")) == ""
+    backwards = ReadingView("a\ta", origin, array("q", [2, 3, 2]), array("q", [3, 6, 3]))
+    assert "mapped back before" in map_defect(backwards)
+    outside = ReadingView("a", origin, array("q", [20]), array("q", [21]))
+    assert "outside the file" in map_defect(outside)
