@@ -12,6 +12,7 @@ files, and writes bench/results/views.md.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -56,19 +57,31 @@ def read_one(path: Path) -> Read:
     t0 = time.perf_counter()
     try:
         view = read_view(path, MAX_BYTES)
-    except SourceFileError as exc:
+    except SourceFileError as exc:  # a clear message to the user: not a defect
         return Read(path, time.perf_counter() - t0, 0, f"skipped: {exc}")
+    except Exception as exc:  # any other error is a defect, reported with the rest
+        return Read(path, time.perf_counter() - t0, 0, f"crashed: {exc!r}")
     seconds = time.perf_counter() - t0
     return Read(path, seconds, len(view.text), map_defect(view) or "ok")
 
 
 def supported_files(folders: list[str]) -> list[Path]:
-    found = (p for folder in folders for p in sorted(Path(folder).rglob("*")))
-    return [
-        p
-        for p in found
-        if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file() and not p.is_symlink()
-    ]
+    """The supported files under ``folders``, as a user's folder would be walked: a folder
+    that cannot be listed or entered is passed over, one that does not exist is an error."""
+    files: list[Path] = []
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise SystemExit(f"bench.views: {folder} is not a folder")
+        for parent, _, names in os.walk(folder):
+            for name in sorted(names):
+                path = Path(parent, name)
+                try:
+                    wanted = path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file()
+                except OSError:
+                    continue
+                if wanted and not path.is_symlink():
+                    files.append(path)
+    return files
 
 
 def main() -> None:
@@ -77,6 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     reads = [read_one(p) for p in supported_files(args.folders)]
     skipped = [r for r in reads if r.outcome.startswith("skipped")]
+    why = Counter(r.outcome.split(": ", 2)[-1] if ": " in r.outcome else r.outcome for r in skipped)
     defects = [r for r in reads if r.outcome != "ok" and r not in skipped]
     by_suffix = Counter(r.path.suffix.lower() for r in reads if r.outcome == "ok")
     slowest = sorted(reads, key=lambda r: -r.seconds)[:10]
@@ -85,7 +99,9 @@ def main() -> None:
         "",
         f"Folders: {', '.join(f'`{f}`' for f in args.folders)}. {len(reads)} files: "
         f"{by_suffix.total()} read ({', '.join(f'{n} {s}' for s, n in by_suffix.most_common())}), "
-        f"{len(skipped)} skipped (no text), {len(defects)} with a map defect.",
+        f"{len(skipped)} skipped, {len(defects)} with a map defect.",
+        "",
+        *(f"- skipped {n}: {reason}" for reason, n in why.most_common()),
         "",
         *(f"- defect: `{r.path}`: {r.outcome}" for r in defects),
         "",

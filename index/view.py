@@ -213,9 +213,18 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         at += len(line)
 
 
-def _line_starts(text: str) -> list[int]:
+#: Line breaks as markdown-it and html.parser count lines (str.splitlines, which docutils
+#: uses, also breaks at a form feed, "\x85" and "\u2028").
+_MARKDOWN_LINES = re.compile(r"\r\n?|\n")
+_HTML_LINES = re.compile(r"\n")
+
+
+def _line_starts(text: str, breaks: re.Pattern[str] | None = None) -> list[int]:
     """Where each line begins, and the text's end after the last: a parser's (line, column)
-    positions as offsets."""
+    positions as offsets, its lines broken where ``breaks`` match (by default where
+    str.splitlines breaks them)."""
+    if breaks is not None:
+        return [0, *(m.end() for m in breaks.finditer(text)), len(text)]
     return [at for at, _ in _lines(text)] + [len(text)]
 
 
@@ -842,7 +851,7 @@ def markdown_view(origin: str) -> ReadingView:
         out.brk(BLOCK)
     parsed = origin if not front else re.sub(r"[^\n]", " ", front.group()) + origin[front.end() :]
     tokens = parser.parse(parsed)
-    line_at = _line_starts(origin)
+    line_at = _line_starts(origin, _MARKDOWN_LINES)
     inside: list[str] = []  # open containers: lists, tables, rows
     counts: list[int] = []  # per ordered list open: its next item's number
     marked = 0  # where the last item's marker ended: "1. 1. x" nests an item on its line
@@ -971,17 +980,31 @@ def _inline(
                 out.char(child.content, found, found + len(child.markup))
                 cursor = found + len(child.markup)
         elif kind in ("text", "code_inline") and child.content:
-            found = origin.find(child.content, cursor, limit)
-            if found >= 0:
-                out.words(child.content, found)
-                cursor = found + len(child.content)
-            else:  # folded white space (a code span across lines): word by word
-                for word in _WORDS.finditer(child.content):
-                    at = origin.find(word.group(), cursor, limit)
-                    at = at if at >= 0 else cursor
-                    out.space(at)
-                    out.words(word.group(), at)
-                    cursor = at + len(word.group())
+            cursor = _piece(out, child.content, cursor, limit, code=kind == "code_inline")
+    return cursor
+
+
+def _piece(out: _Builder, content: str, cursor: int, limit: int, code: bool) -> int:
+    """A text or code run, found from ``cursor`` (before ``limit``); where it ends. A code
+    span wrapped over lines reads its line breaks as spaces: it is found by its words with
+    any white space between them, before the same words written on one line further on."""
+    origin = out.origin
+    found = origin.find(content, cursor, limit)
+    words = list(_WORDS.finditer(content))
+    if code and words:
+        written = re.compile(r"\s+".join(re.escape(w.group()) for w in words))
+        wrapped = written.search(origin, cursor, limit)
+        if wrapped is not None and not 0 <= found <= wrapped.start():
+            found, cursor, limit = -1, wrapped.start(), wrapped.end()
+    if found >= 0:
+        out.words(content, found)
+        return found + len(content)
+    for word in words:  # folded white space: word by word
+        at = origin.find(word.group(), cursor, limit)
+        at = at if at >= 0 else cursor
+        out.space(at)
+        out.words(word.group(), at)
+        cursor = at + len(word.group())
     return cursor
 
 
@@ -1071,7 +1094,7 @@ class _HtmlReader(HTMLParser):
         self.main_only = main_only
         self.main_at: int | None = None  # how many are open around the main content, inside it
         self.main_found = False
-        self.line_at = _line_starts(text)
+        self.line_at = _line_starts(text, _HTML_LINES)
         self.open: list[str] = []  # the elements open whose end a page writes, innermost last
         self.unread_from: int | None = None  # how many are open around the one not read
         self.pre = 0

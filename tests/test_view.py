@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -311,6 +312,15 @@ def assert_read_as_seen(view: ReadingView, doc: Doc) -> None:
         written = end
 
 
+def assert_in_file_order(view: ReadingView) -> None:
+    """Each word maps back after the one read ahead of it, inside the file."""
+    written = 0
+    for word in re.finditer(r"\S+", view.text):
+        begin, end = view.to_origin(word.start(), word.end())
+        assert written <= begin <= end <= len(view.origin), word.group()
+        written = end
+
+
 def assert_maps_back(view: ReadingView, origin: str, text: str) -> None:
     """The first ``text`` of the view comes from the same text in the file."""
     start = view.text.index(text)
@@ -577,6 +587,34 @@ def test_a_code_span_wrapped_over_two_lines_maps_back_to_its_own_lines() -> None
     first = view.text.index("preferred")
     begin, end = view.to_origin(first, first + len("preferred form of the work"))
     assert source[begin:end] == "preferred form of\nthe work"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a `b\nc` d `b c`\n",  # the same words on one line, in the same paragraph
+        "- a `b\nc` d\nlazy `b c`\n\n# `b c`\n",
+    ],
+)
+def test_a_wrapped_code_span_is_not_taken_for_the_same_words_further_on(source: str) -> None:
+    view = markdown_view(source)
+    first = view.text.index("b c")
+    begin, end = view.to_origin(first, first + 3)
+    assert source[begin:end] == "b\nc"
+    assert_in_file_order(view)
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x85", "\u2028", "\x1e"])
+def test_line_separators_the_parser_does_not_count_keep_the_map(separator: str) -> None:
+    """str.splitlines breaks lines where markdown-it and html.parser do not."""
+    markdown = f"a{separator}b\n\nsome *para* text &amp; more\n\n| a{separator}b | c |\n|---|---|\n"
+    html = f"<p>a{separator}b</p>\r<p>some\rtext</p>\n<p>c</p>"
+    for view in (markdown_view(markdown), html_view(html)):
+        assert_in_file_order(view)
+        for word in re.finditer(r"\S+", view.text):
+            begin, end = view.to_origin(word.start(), word.end())
+            assert view.origin[begin:end].replace("&amp;", "&") == word.group()
+    assert "some para text & more" in markdown_view(markdown).text
 
 
 def test_front_matter_fields_and_alert_markers_read_as_their_words() -> None:
