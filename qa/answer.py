@@ -57,7 +57,7 @@ CALIBRATED = 0.5
 
 #: How passages are read (:meth:`ReaderAnswerer.find`), in what a folder's floor depends on:
 #: raised when the same passages are read differently, so that a saved floor is measured again.
-READING_VERSION = 9
+READING_VERSION = 10
 
 
 #: The longest quote a citation shows: a "sentence" can be a whole file that writes no

@@ -27,6 +27,11 @@ MAX_ANSWER_TOKENS = 30
 MAX_QUESTION_TOKENS = 64
 MAX_LENGTH = 192
 STRIDE = 64
+#: A reader trained without a mark between units also reads each passage with this one
+#: there, and the two readings' scores are averaged (:func:`averaged`): the mark shows it a
+#: list's items and a table's cells apart, which it otherwise reads as one run-on sentence,
+#: and the plain reading keeps it from cutting prose short at a line's end.
+SECOND_MARK = ";"
 
 Floats = npt.NDArray[np.float32]
 
@@ -298,6 +303,35 @@ def windows(tokenizer: Any, question: str, passages: Sequence[Passage]) -> list[
     return out
 
 
+def averaged(
+    plain: Sequence[Window],
+    plain_scores: Sequence[tuple[Floats, Floats]],
+    marked: Sequence[Window],
+    marked_scores: Sequence[tuple[Floats, Floats]],
+) -> list[tuple[Floats, Floats]]:
+    """Each plain window's start and end scores, averaged with those of its passage read
+    with marks (the marks' own dropped), where each reading of the passage is one window;
+    a passage cut into several windows either way keeps its plain scores."""
+    windows_of: dict[int, list[int]] = {}
+    for i, w in enumerate(marked):
+        windows_of.setdefault(w.passage, []).append(i)
+    plain_count = {w.passage: 0 for w in plain}
+    for w in plain:
+        plain_count[w.passage] += 1
+    out = list(plain_scores)
+    for i, w in enumerate(plain):
+        other = windows_of.get(w.passage, [])
+        if plain_count[w.passage] != 1 or len(other) != 1:
+            continue
+        m = marked[other[0]]
+        kept = [k for k, (a, b) in enumerate(m.offsets) if not (m.in_context[k] and a == b)]
+        if len(kept) == len(w.ids):
+            (start, end), (m_start, m_end) = plain_scores[i], marked_scores[other[0]]
+            half = np.float32(0.5)
+            out[i] = ((start + m_start[kept]) * half, (end + m_end[kept]) * half)
+    return out
+
+
 def batch_arrays(batch: Sequence[Window]) -> dict[str, npt.NDArray[np.int64]]:
     """Pad a batch of windows into the model's three int64 inputs."""
     width = max(len(w.ids) for w in batch)
@@ -345,11 +379,17 @@ def best_per_passage(
 
 
 class Reader:
-    """The int8 ONNX reader and its tokenizer, loaded on first use or by :meth:`preload`."""
+    """The int8 ONNX reader and its tokenizer, loaded on first use or by :meth:`preload`.
 
-    def __init__(self, model_dir: Path = MODEL_DIR, batch_size: int = 16) -> None:
+    ``second_reading``: a model trained without a unit mark also reads each passage with
+    :data:`SECOND_MARK` (off: the model's own reading, as training measures it)."""
+
+    def __init__(
+        self, model_dir: Path = MODEL_DIR, batch_size: int = 16, second_reading: bool = True
+    ) -> None:
         self.model_dir = model_dir
         self.batch_size = batch_size
+        self.second_reading = second_reading
         self._session = Loader(
             lambda: cpu_session(int8_where_exact(model_dir / "reader.int8.onnx"))
         )
@@ -388,23 +428,46 @@ class Reader:
     def tokenizer(self) -> Any:
         return load_tokenizer()
 
+    @property
+    def second_mark(self) -> str:
+        """The mark of the second reading, "" for none."""
+        return SECOND_MARK if self.second_reading and not self.unit_break else ""
+
     @cached_property
-    def _encode(self) -> Callable[[str], Passage]:
-        """A passage's tokens, computed once: retrieval brings the same chunks back for
-        follow-ups and related questions."""
-        tokenizer, unit_break = self.tokenizer, self.unit_break
-        return lru_cache(maxsize=4096)(lambda text: encode(tokenizer, [text], unit_break)[0])
+    def _encode(self) -> Callable[[str, str], Passage]:
+        """A passage's tokens with a unit mark (or none), computed once: retrieval brings the
+        same chunks back for follow-ups and related questions."""
+        tokenizer = self.tokenizer
+        return lru_cache(maxsize=8192)(lambda text, mark: encode(tokenizer, [text], mark)[0])
+
+    def _scores(self, pieces: Sequence[Window]) -> list[tuple[Floats, Floats]]:
+        """Each window's start and end scores, over its own tokens."""
+        scores: list[tuple[Floats, Floats]] = []
+        for at in range(0, len(pieces), self.batch_size):
+            batch = pieces[at : at + self.batch_size]
+            start_logits, end_logits = self._session.get().run(None, batch_arrays(batch))
+            for row, w in enumerate(batch):
+                scores.append((start_logits[row, : len(w.ids)], end_logits[row, : len(w.ids)]))
+        return scores
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """Each passage's best span, highest margin first."""
         if not passages:
             return []
-        pieces = windows(self.tokenizer, question, [self._encode(p) for p in passages])
-        spans: list[tuple[int, int, float]] = []
-        for at in range(0, len(pieces), self.batch_size):
-            batch = pieces[at : at + self.batch_size]
-            start_logits, end_logits = self._session.get().run(None, batch_arrays(batch))
-            spans.extend(decode(batch, start_logits, end_logits))
+        mark = self.unit_break
+        pieces = windows(self.tokenizer, question, [self._encode(p, mark) for p in passages])
+        marked: list[Window] = []
+        if self.second_mark:
+            encoded = [self._encode(p, self.second_mark) for p in passages]
+            marked = windows(self.tokenizer, question, encoded)
+        # Each reading in batches of its own: activations are quantized per batch, and the
+        # plain reading stays what it is without the other.
+        scores = self._scores(pieces)
+        if marked:
+            scores = averaged(pieces, scores, marked, self._scores(marked))
+        spans = [
+            decode([w], s[None, :], e[None, :])[0] for w, (s, e) in zip(pieces, scores, strict=True)
+        ]
         return best_per_passage(pieces, spans)
 
 

@@ -15,6 +15,8 @@ from qa.read import (
     MAX_LENGTH,
     MODEL_DIR,
     STRIDE,
+    Reader,
+    averaged,
     best_spans,
     encode,
     shared_reader,
@@ -166,3 +168,37 @@ def test_reading_imports_neither_torch_nor_transformers() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_passage_of_one_line_reads_the_same_with_the_second_reading() -> None:
+    """Without a unit break there is no mark to add: both readings are the same, and so is
+    their average, to the last bit of the margin."""
+    passage = "The lighthouse on Gull Rock was kept by Ilse Varga from 1921 until 1957."
+    both = shared_reader().read("Who kept the lighthouse?", [passage])
+    plain = Reader(second_reading=False).read("Who kept the lighthouse?", [passage])
+    assert both == plain
+
+
+def test_the_second_reading_averages_each_token_s_scores_without_the_marks() -> None:
+    reader = shared_reader()
+    question = "Which package adds SOCKS proxy support?"
+    lists = ["Extras\nh2 - HTTP/2 support\nsocksio - SOCKS proxy support", "socksio\tSOCKS"]
+    long = " ".join(["A sentence of filler words that runs on."] * 40) + "\nsocksio - SOCKS"
+    passages = [*lists, long]
+    plain = windows(reader.tokenizer, question, encode(reader.tokenizer, passages))
+    marked = windows(reader.tokenizer, question, encode(reader.tokenizer, passages, ";"))
+    assert [w.passage for w in plain[:2]] == [0, 1] and len(plain) > 3  # the long one: 2+
+    scores = [(np.arange(len(w.ids), dtype=np.float32),) * 2 for w in plain]
+    other = [(np.arange(len(w.ids), dtype=np.float32) + 100,) * 2 for w in marked]
+    mean = averaged(plain, scores, marked, other)
+    mark = reader.tokenizer.token_to_id(";")
+    for p in (0, 1):  # one window each way: each token's score averaged with its own
+        kept = [
+            k for k, i in enumerate(marked[p].ids) if not (marked[p].in_context[k] and i == mark)
+        ]
+        assert len(kept) == len(plain[p].ids) < len(marked[p].ids)  # the marks, dropped
+        start, end = mean[p]
+        assert (start == (np.arange(len(kept)) + np.array(kept) + 100) / 2).all()
+        assert (end == start).all()
+    for w, (start, _) in zip(plain[2:], mean[2:], strict=True):  # several windows: plain
+        assert (start == np.arange(len(w.ids))).all()

@@ -104,7 +104,7 @@ class Agreement:
 
 
 def agreement(model: SpanModel, model_dir: Path, cases: int) -> Agreement:
-    reader = Reader(model_dir)
+    reader = Reader(model_dir, second_reading=False)  # the file's own reading, as torch's
     session = cpu_session(int8_where_exact(model_dir / "reader.int8.onnx"))
     tokenizer = load_tokenizer()
     read = torch_read(model, tokenizer, reader.unit_break)
