@@ -35,7 +35,7 @@ class Read:
     path: Path
     seconds: float
     chars: int
-    outcome: str  # "ok", "skipped: why", or the defect
+    outcome: str  # "ok", "skipped: why", or the defect ("crashed: …" or the map's)
 
 
 def map_defect(view: ReadingView) -> str:
@@ -91,7 +91,7 @@ def main() -> None:
     reads = [read_one(p) for p in supported_files(args.folders)]
     skipped = [r for r in reads if r.outcome.startswith("skipped")]
     why = Counter(r.outcome.split(": ", 2)[-1] if ": " in r.outcome else r.outcome for r in skipped)
-    defects = [r for r in reads if r.outcome != "ok" and r not in skipped]
+    defects = [r for r in reads if r.outcome != "ok" and not r.outcome.startswith("skipped")]
     by_suffix = Counter(r.path.suffix.lower() for r in reads if r.outcome == "ok")
     slowest = sorted(reads, key=lambda r: -r.seconds)[:10]
     lines = [
@@ -99,7 +99,7 @@ def main() -> None:
         "",
         f"Folders: {', '.join(f'`{f}`' for f in args.folders)}. {len(reads)} files: "
         f"{by_suffix.total()} read ({', '.join(f'{n} {s}' for s, n in by_suffix.most_common())}), "
-        f"{len(skipped)} skipped, {len(defects)} with a map defect.",
+        f"{len(skipped)} skipped, {len(defects)} with a defect (a map or a crash).",
         "",
         *(f"- skipped {n}: {reason}" for reason, n in why.most_common()),
         "",
