@@ -9,6 +9,7 @@ path.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -312,21 +313,17 @@ def averaged(
     """Each plain window's start and end scores, averaged with those of its passage read
     with marks (the marks' own dropped), where each reading of the passage is one window;
     a passage cut into several windows either way keeps its plain scores."""
-    windows_of: dict[int, list[int]] = {}
-    for i, w in enumerate(marked):
-        windows_of.setdefault(w.passage, []).append(i)
-    plain_count = {w.passage: 0 for w in plain}
-    for w in plain:
-        plain_count[w.passage] += 1
+    plain_count = Counter(w.passage for w in plain)
+    marked_count = Counter(w.passage for w in marked)
+    marked_at = {w.passage: j for j, w in enumerate(marked)}
     out = list(plain_scores)
     for i, w in enumerate(plain):
-        other = windows_of.get(w.passage, [])
-        if plain_count[w.passage] != 1 or len(other) != 1:
+        if plain_count[w.passage] != 1 or marked_count[w.passage] != 1:
             continue
-        m = marked[other[0]]
+        m = marked[marked_at[w.passage]]
         kept = [k for k, (a, b) in enumerate(m.offsets) if not (m.in_context[k] and a == b)]
         if len(kept) == len(w.ids):
-            (start, end), (m_start, m_end) = plain_scores[i], marked_scores[other[0]]
+            (start, end), (m_start, m_end) = plain_scores[i], marked_scores[marked_at[w.passage]]
             half = np.float32(0.5)
             out[i] = ((start + m_start[kept]) * half, (end + m_end[kept]) * half)
     return out
@@ -465,10 +462,12 @@ class Reader:
         scores = self._scores(pieces)
         if marked:
             scores = averaged(pieces, scores, marked, self._scores(marked))
-        spans = [
-            decode([w], s[None, :], e[None, :])[0] for w, (s, e) in zip(pieces, scores, strict=True)
-        ]
-        return best_per_passage(pieces, spans)
+        width = max(len(w.ids) for w in pieces)
+        start_logits = np.zeros((len(pieces), width), dtype=np.float32)
+        end_logits = np.zeros_like(start_logits)
+        for row, (start, end) in enumerate(scores):
+            start_logits[row, : len(start)], end_logits[row, : len(end)] = start, end
+        return best_per_passage(pieces, decode(pieces, start_logits, end_logits))
 
 
 @cache
