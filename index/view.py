@@ -824,6 +824,8 @@ _FIELDS_HEADER = re.compile(
 _INLINE_MARKUP = re.compile(r"\*\*|__|`|\]\(")
 #: A GitHub alert's marker, first in a block quote: "> [!NOTE]".
 _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
+#: A pipe in a table's cell, escaped as GitHub's tables write it there.
+_CELL_PIPE = re.compile(r"\\?\|")
 
 
 def markdown_view(origin: str) -> ReadingView:
@@ -979,8 +981,22 @@ def _inline(
             if found >= 0:
                 out.char(child.content, found, found + len(child.markup))
                 cursor = found + len(child.markup)
+        elif kind == "footnote_ref":  # "[^1]": not shown, and not where a cell's "1" is
+            mark = f"[^{child.meta.get('label', '')}]"
+            found = origin.find(mark, cursor, limit)
+            cursor = found + len(mark) if found >= 0 else cursor
         elif kind in ("text", "code_inline") and child.content:
-            cursor = _piece(out, child.content, cursor, limit, code=kind == "code_inline")
+            code = kind == "code_inline"
+            # A table's cell writes its pipes escaped ("a \\| b", in code spans too).
+            pieces = child.content.split("|") if in_table else [child.content]
+            for i, content in enumerate(pieces):
+                if i:
+                    pipe = _CELL_PIPE.search(origin, cursor, limit)
+                    if pipe is not None:
+                        out.char("|", pipe.start(), pipe.end())
+                        cursor = pipe.end()
+                if content:
+                    cursor = _piece(out, content, cursor, limit, code)
     return cursor
 
 

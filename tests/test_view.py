@@ -573,6 +573,21 @@ def test_a_cell_that_repeats_a_cell_before_it_maps_back_to_its_own_place() -> No
     assert source[begin:end] == "pnpm`, `pnpx"
 
 
+def test_an_escaped_pipe_and_a_footnote_mark_in_a_cell_map_back_to_their_own_place() -> None:
+    source = (
+        "| Flag | Means | Level |\n|---|---|---|\n| `-a\\|-b` | x \\| y[^1] | 1 |\n\n[^1]: A.\n"
+    )
+    view = markdown_view(source)
+    assert view.text.split("\n")[1] == "-a|-b\tx | y\t1"
+    assert_in_file_order(view)
+    assert_maps_back(view, source, "-a")
+    code = view.text.index("-a|-b")
+    assert source[slice(*view.to_origin(code, code + 5))] == "-a\\|-b"
+    last = view.text.index("\t1") + 1  # the cell "1", not the "1" of the mark "[^1]" before it
+    cell = source.rindex("| 1 |") + 2
+    assert view.to_origin(last, last + 1) == (cell, cell + 1)
+
+
 @pytest.mark.parametrize(
     ("source", "written"),
     [
