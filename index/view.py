@@ -1193,8 +1193,9 @@ class _HtmlReader(HTMLParser):
 
     def _unread(self, tag: str, attrs: dict[str, str | None]) -> bool:
         """Whether an element and what it holds go unread: one of :attr:`_SKIP`, but a
-        button that is a heading's text (an accordion's), or one marked so (:func:`_unseen`)."""
-        if tag == "button" and not self._HEADINGS.isdisjoint(self.open):
+        button that is a heading's text or that shows and hides a part of the page (an
+        accordion's question), or one marked so (:func:`_unseen`)."""
+        if tag == "button" and (_disclosure(attrs) or not self._HEADINGS.isdisjoint(self.open)):
             return _unseen(tag, attrs)
         return tag in self._SKIP or _unseen(tag, attrs)
 
@@ -1209,14 +1210,16 @@ class _HtmlReader(HTMLParser):
         self.numbered = True
 
     def _role(self, tag: str) -> str:
-        """A row's parts as they read: those of a row laying the page out are blocks."""
+        """A row's parts as they read: those of a row laying the page out are blocks; a
+        button read outside a heading, a block of its own, as a ``<summary>`` is."""
         laid_out = tag in self._ROW_PARTS and self.laying_out and self.laying_out[-1]
-        return "div" if laid_out else tag
+        read = tag == "button" and not self.skipping and self._HEADINGS.isdisjoint(self.open)
+        return "div" if laid_out or read else tag
 
     def handle_endtag(self, tag: str) -> None:
+        role = self._role(tag)  # before the end of what it ends: a button unread reads so
         self._close(tag)
         self.pre = max(0, self.pre - (tag == "pre"))
-        role = self._role(tag)
         if tag == "table" and self.laying_out:
             self.laying_out.pop()
         tag = role
@@ -1312,6 +1315,12 @@ def _unseen(tag: str, attrs: dict[str, str | None]) -> bool:
     named = f"{attrs.get('class') or ''} {attrs.get('summary') or ''}".lower().split()
     bar = tag in ("table", "div") and not _NAV_NAMES.isdisjoint(named)
     return role in _CONTROLS or bar or (concealed and role != "tabpanel")
+
+
+def _disclosure(attrs: dict[str, str | None]) -> bool:
+    """Whether a button shows and hides a part of the page (ARIA's disclosure pattern): its
+    label names what it shows, as a ``<summary>``'s does."""
+    return "aria-expanded" in attrs or "aria-controls" in attrs
 
 
 def _ordered(attrs: dict[str, str | None]) -> _Count:

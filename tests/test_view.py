@@ -1078,6 +1078,28 @@ def test_a_page_s_form_controls_are_not_read() -> None:
     assert html_view(html).text == "make install\n\nPick then go.\n\nBilling"
 
 
+def test_an_accordion_s_questions_are_read_each_a_block_of_its_own() -> None:
+    """A button that shows and hides a part of the page names what it shows (an FAQ's
+    question over its answer); a button that does not, inside a sentence, leaves the
+    sentence whole."""
+    html = (
+        '<div class="faq"><button class="toggle" aria-expanded="false" aria-controls="a1">'
+        'How do I reset it?</button><div id="a1" class="collapse"><p>Hold the button.</p>'
+        '</div><button aria-expanded="true">Is it safe?</button><p>Yes.</p></div>'
+        "<p>Press <button>OK</button> to go.</p>"
+    )
+    view = html_view(html)
+    assert view.text.split("\n\n") == [
+        "How do I reset it?",
+        "Hold the button.",
+        "Is it safe?",
+        "Yes.",
+        "Press to go.",
+    ]
+    assert_maps_back(view, html, "How do I reset it?")
+    assert_in_file_order(view)
+
+
 @pytest.mark.parametrize(
     "opens",
     [
