@@ -259,9 +259,16 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+def _compared(text: str) -> str:
+    """The answer as scores compare it: normalised, or, where normalising leaves nothing
+    (a flag "-a", an operator "&&"), as written, case and spacing aside, so that an
+    abstention ("") never matches it."""
+    return normalize_answer(text) or " ".join(text.casefold().split())
+
+
 def exact_match(prediction: str, golds: Iterable[str]) -> float:
-    norm = normalize_answer(prediction)
-    return max((float(norm == normalize_answer(g)) for g in golds), default=0.0)
+    norm = _compared(prediction)
+    return max((float(norm == _compared(g)) for g in golds), default=0.0)
 
 
 def token_f1(prediction: str, golds: Iterable[str]) -> float:
@@ -269,7 +276,7 @@ def token_f1(prediction: str, golds: Iterable[str]) -> float:
 
 
 def _f1(prediction: str, gold: str) -> float:
-    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    pred, ref = _compared(prediction).split(), _compared(gold).split()
     if not pred or not ref:
         return float(pred == ref)
     same = sum((Counter(pred) & Counter(ref)).values())

@@ -119,6 +119,19 @@ class TestAnswerCorrectness:
         answered = score_row(EvalRow(gold(), said("A battery."), 5.0))
         assert (answered.exact_match, answered.token_f1, answered.containment) == (1.0, 1.0, 1.0)
 
+    def test_an_answer_normalising_leaves_nothing_of_is_compared_as_written(self) -> None:
+        """A flag's "-a" normalises to "" (punctuation, then the article): an abstention
+        must not match it, nor must "the"; "-a" itself still does."""
+        for gold_answer in ("-a", "&&"):
+            withheld = score_row(
+                EvalRow(gold(answer=gold_answer), said(gold_answer, tier="tentative"), 1.0)
+            )
+            assert (withheld.exact_match, withheld.token_f1) == (0.0, 0.0)
+            answered = score_row(EvalRow(gold(answer=gold_answer), said(gold_answer), 1.0))
+            assert (answered.exact_match, answered.token_f1) == (1.0, 1.0)
+        assert exact_match("the", ["-a"]) == token_f1("The", ["-a"]) == 0.0
+        assert exact_match(" -A ", ["-a"]) == 1.0
+
     def test_unanswerable_items_are_not_scored_for_correctness(self) -> None:
         score = score_row(EvalRow(unanswerable("u1", "unanswerable-on-topic"), ABSTAIN, 1.0))
         assert math.isnan(score.containment) and math.isnan(score.citation_recall)
