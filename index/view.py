@@ -1119,8 +1119,11 @@ class _HtmlReader(HTMLParser):
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
         self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
-        self.layouts = _layout_rows(text)  # per table row, in the page's order: laying it out
+        scan = _scan_page(text)
+        self.layouts = scan.layouts  # per table row, in the page's order: laying it out
         self.rows_begun = 0
+        self.bars = scan.bars  # per div, in the page's order: a bar of links to other pages
+        self.divs_begun = 0
         self.laying_out: list[bool] = []  # per table open: whether its current row lays out
         self.numbered = False  # an item's number is written: its paragraph goes on its line
 
@@ -1164,9 +1167,11 @@ class _HtmlReader(HTMLParser):
         named = dict(attrs)
         if tag not in self._HEAD:
             self._close("head")
+        bar = tag == "div" and self.divs_begun < len(self.bars) and self.bars[self.divs_begun]
+        self.divs_begun += tag == "div"
         if tag in self._SKIP or tag not in self._VOID | self._OPEN_ENDED:
             self.open.append(tag)
-            if self.unread_from is None and self._unread(tag, named):
+            if self.unread_from is None and (bar or self._unread(tag, named)):
                 self.unread_from = len(self.open) - 1
             roles = (named.get("role") or "").lower().split()
             if self.main_only and self.main_at is None and (tag == "main" or "main" in roles):
@@ -1340,17 +1345,29 @@ def _integer(value: str | None, default: int) -> int:
     return int(found.group(1)) if found else default
 
 
-class _LayoutScan(HTMLParser):
-    """Which of a page's table rows lay it out: a row whose cells hold a heading or a table
-    of their own sets the page's parts side by side (an older manual's menu beside its
-    text, a title over a table of questions), where a data row's cells hold a value, a
-    sentence or a list."""
+class _PageScan(HTMLParser):
+    """What a page's elements are, known only at their end, read ahead of the reader:
+
+    - which table rows lay the page out: a row whose cells hold a heading or a table of
+      their own sets the page's parts side by side (an older manual's menu beside its
+      text, a title over a table of questions), where a data row's cells hold a value, a
+      sentence or a list;
+    - which ``<div>``s are a generated manual's bar of links to its neighbouring pages
+      ("Next: Types, Previous: Sizes, Up: Index [Contents]", as Texinfo 6 writes them):
+      links, one at least marked as such a link (``rel="next"``, ``"index"``…), and
+      outside them nothing but labels ending in a colon and punctuation.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.layouts: list[bool] = []  # per row, in the page's order
         self.tables = 0  # tables open
         self.rows: list[tuple[int, int]] = []  # rows open: (their table's depth, index)
+        self.bars: list[bool] = []  # per div, in the page's order
+        self.divs: list[int] = []  # divs open: their index
+        self.plain: list[bool] = []  # per div: all its text outside links is labels
+        self.linked: list[bool] = []  # per div: it holds a link to a neighbouring page
+        self.links = 0  # links open
 
     def _end_row(self) -> None:
         """The innermost table's row ends: at its end, the next row's start or the table's
@@ -1368,19 +1385,54 @@ class _LayoutScan(HTMLParser):
             self._end_row()
             self.rows.append((self.tables, len(self.layouts)))
             self.layouts.append(False)
+        elif tag == "div":
+            self.divs.append(len(self.bars))
+            self.bars.append(False)
+            self.plain.append(True)
+            self.linked.append(False)
+        elif tag == "a":
+            self.links += 1
+            if not _NEIGHBOURS.isdisjoint((dict(attrs).get("rel") or "").lower().split()):
+                for div in self.divs:
+                    self.linked[div] = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("tr", "table"):
             self._end_row()
         if tag == "table":
             self.tables = max(0, self.tables - 1)
+        elif tag == "a":
+            self.links = max(0, self.links - 1)
+        elif tag == "div" and self.divs:
+            div = self.divs.pop()
+            self.bars[div] = self.plain[div] and self.linked[div]
+
+    def handle_data(self, data: str) -> None:
+        if not self.links and self.divs and not _LABELS.fullmatch(data):
+            for div in self.divs:
+                self.plain[div] = False
+
+    def handle_entityref(self, name: str) -> None:
+        self.handle_data(unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.handle_data(unescape(f"&#{name};"))
 
 
-def _layout_rows(html: str) -> list[bool]:
-    scan = _LayoutScan()
+#: The kinds of link (``rel``) to a document's other parts: its neighbouring pages, its
+#: contents and index.
+_NEIGHBOURS = frozenset(
+    {"next", "prev", "previous", "up", "start", "first", "last", "contents", "toc", "index"}
+)
+#: Text that is only labels ("Next:", "Up:") and punctuation, between a bar's links.
+_LABELS = re.compile(r"(?:[\W_]|[^\W\d_]+:)*")
+
+
+def _scan_page(html: str) -> _PageScan:
+    scan = _PageScan()
     scan.feed(html)
     scan.close()
-    return scan.layouts
+    return scan
 
 
 def _html_into(out: _Builder, html: str, base: int, main_only: bool = False) -> bool:

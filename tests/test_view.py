@@ -1118,6 +1118,29 @@ def test_a_manual_s_navigation_table_is_not_read(opens: str) -> None:
     assert html_view(html).text == "Setup\n\nRun make.\n\nnav\t10"
 
 
+def test_a_bar_of_links_to_a_manual_s_neighbouring_pages_is_not_read() -> None:
+    """Texinfo 6 heads and foots each node with "Next: …, Previous: …, Up: … [Index]" in a
+    plain ``<div>``: links (one marked as a link to the next page, or to the index), and
+    labels. A link marked so among words of the page's own is read."""
+    top = (
+        '<div class="header"><p>Next: <a href="b.html" accesskey="n" rel="next">Types</a>, '
+        'Up: <a href="index.html" rel="up">Top</a> &nbsp; [<a href="i.html" rel="index">'
+        "Index</a>]</p></div>"
+    )
+    foot = '<div class="header"><p>Next: <a href="b.html">Types</a> [<a rel="index">Index</a>]'
+    kept = (
+        '<div><p>See: <a href="x.html">the guide</a></p></div>'
+        '<div>Next: <a rel="next" href="b.html">Types</a> covers the rest.</div>'
+    )
+    html = f'<div class="section">{top}<h2>Arrays</h2><p>Use a struct.</p>{foot}</p></div>{kept}'
+    assert html_view(html).text.split("\n\n") == [
+        "Arrays",
+        "Use a struct.",
+        "See: the guide",
+        "Next: Types covers the rest.",
+    ]
+
+
 def test_a_contents_or_index_line_is_not_read() -> None:
     """A title, a leader of dots and a page number, in a run of such lines in the order of
     their pages or their titles: where to turn, not what is said there; found before the
