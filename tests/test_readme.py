@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from index.load import SUPPORTED_SUFFIXES
 from qa.cli import build_parser
 from tests.conftest import REPO, run_qa
 
@@ -27,6 +28,11 @@ def readme_commands() -> list[list[str]]:
             command = re.sub(r"\$\(qa llm-model\)", "/path/model.gguf", command)
             found.append(shlex.split(command)[1:])
     return found
+
+
+def test_the_readme_lists_the_kinds_of_file_read() -> None:
+    listed = re.search(r"\*\*Files read:\*\* `([^`]*)`", README.read_text(encoding="utf-8"))
+    assert listed is not None and set(listed.group(1).split()) == SUPPORTED_SUFFIXES
 
 
 def test_the_readme_shows_each_subcommand() -> None:
