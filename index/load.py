@@ -122,8 +122,24 @@ def _candidates(root: Path) -> list[tuple[Path, str | None]]:
         if not path.resolve().is_relative_to(real_root):
             found.append((path, f"{path.name}: a link to a file outside the sources folder"))
             continue
+        if not _utf8(str(rel)):  # the index, and every citation, names a source in UTF-8
+            found.append((path, f"{printable(path.name)}: its name is not UTF-8; rename it"))
+            continue
         found.append((path, None))
     return found
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system's encoding could not decode
+        return False
+    return True
+
+
+def printable(name: str) -> str:
+    """A file name as it can be shown whatever its bytes ("bad\\xff.txt")."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def scan_folder(root: Path) -> list[tuple[str, str | None]]:
@@ -133,7 +149,7 @@ def scan_folder(root: Path) -> list[tuple[str, str | None]]:
     if not candidates:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise SourcesError(f"no supported files ({kinds}) in {root}")
-    return [(path.relative_to(root).as_posix(), reason) for path, reason in candidates]
+    return [(printable(path.relative_to(root).as_posix()), reason) for path, reason in candidates]
 
 
 def load_folder(root: Path, max_bytes: int) -> tuple[list[SourceDoc], list[SkippedFile]]:

@@ -16,12 +16,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
 from index.chunk import Chunk
-from index.config import IndexConfig
+from index.config import IndexConfig, chroma_server
 from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
@@ -100,15 +99,16 @@ def open_client(settings: IndexConfig) -> Any:
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if not url.hostname:
-            raise ConfigError(f"chroma_url has no host: {settings.chroma_url!r}")
-        return chromadb.HttpClient(
-            host=url.hostname,
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        )
+        server = chroma_server(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=server.host, port=server.port, ssl=server.ssl, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb says "Could not connect…" as a ValueError
+            raise ConfigError(
+                f"no Chroma server answers at {settings.chroma_url} ({exc}); start one "
+                "(`chroma run --path DIR --port PORT`) or unset chroma_url to use the index folder"
+            ) from None
     try:
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)

@@ -40,9 +40,17 @@ class IndexReport:
 @contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
     """One writer per index; a second one is told so at once rather than waiting."""
-    index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / "index.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexCorrupt(f"the index folder {index_dir} is a file; give a folder (--index-dir)")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a file there, a read-only disk, no permission
+        raise IndexCorrupt(
+            f"the index folder {index_dir} cannot be written ({exc.strerror or exc}): qa keeps "
+            "its lock and its updates there; give another one with --index-dir"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

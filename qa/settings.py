@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from index.config import chroma_server
 from index.files import replace_atomically
 from qa.errors import ConfigError
 
@@ -67,12 +69,12 @@ class Settings:
             raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k}")
         if not 0.0 <= self.abstain_below <= 1.0:
             raise ConfigError(f"abstain_below must be between 0 and 1, got {self.abstain_below}")
-        if self.floor > 1.0:
+        if not self.floor <= 1.0:  # nor NaN
             raise ConfigError(f"floor must be at most 1 (negative: measured), got {self.floor}")
         if self.max_question_chars < 1:
             raise ConfigError(f"max_question_chars must be positive, got {self.max_question_chars}")
-        if self.max_file_mb <= 0:
-            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+        if not 0 < self.max_file_mb < math.inf:
+            raise ConfigError(f"max_file_mb must be a positive number, got {self.max_file_mb}")
         llm_prefixes = ("gguf:", "openai-like:http://", "openai-like:https://")
         if self.llm != "none" and (
             self.llm in llm_prefixes or not self.llm.startswith(llm_prefixes)
@@ -91,10 +93,8 @@ class Settings:
             )
         if not 0 <= self.llm_passages <= 100:
             raise ConfigError(f"llm_passages must be between 0 and 100, got {self.llm_passages}")
-        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"chroma_url must start with http:// or https://, got {self.chroma_url!r}"
-            )
+        if self.chroma_url:
+            chroma_server(self.chroma_url)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -150,6 +150,32 @@ def test_errors_are_one_line_with_exit_code_2(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("QA_MAX_FILE_MB", "nan", "max_file_mb must be a positive number, got nan"),
+        ("QA_MAX_FILE_MB", "inf", "max_file_mb must be a positive number, got inf"),
+        ("QA_FLOOR", "nan", "floor must be at most 1"),
+        ("QA_CHROMA_URL", "http://127.0.0.1:99999", "is not a URL (Port out of range"),
+        ("QA_CHROMA_URL", "http://[::1", "is not a URL (Invalid IPv6 URL)"),
+        ("QA_CHROMA_URL", "http://127.0.0.1:1", "no Chroma server answers at"),
+        ("QA_INDEX_DIR", "{file}", "is a file; give a folder (--index-dir)"),
+        ("QA_INDEX_DIR", "/proc/qa-index", "cannot be written (No such file or directory)"),
+    ],
+)
+def test_bad_settings_and_index_folders_are_one_line_errors(
+    tmp_path: Path, setting: str, value: str, message: str
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
+    env[setting] = value.format(file=tmp_path / "file")
+    done = run_qa("ask", "Who?", "--sources", "seeds", env=env)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("qa: error:") and message in lines[-1], done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_folder_indexed_last_is_the_one_asked_until_another_is_indexed(
     tmp_path: Path,
 ) -> None:

@@ -329,6 +329,7 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     (src / "link.txt").symlink_to(tmp_path / "secret.txt")
     (src / "build.py").write_text("print('built')\n", "utf-8")  # no reader: said, not read
     (src / "LICENSE").write_text("Free to use.\n", "utf-8")
+    (src / os.fsdecode(b"bad\xff.txt")).write_text("A name Chroma cannot store.\n", "utf-8")
     monkeypatch.setenv("QA_MAX_FILE_MB", "0.1")
     with untouched(src):
         code = main(["index", str(src), "--index-dir", str(tmp_path / "i"), "--quiet"])
@@ -339,10 +340,18 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
         line.removeprefix(prefix).split(": ", 1) for line in err.splitlines() if "qa: " in line
     )
     assert all(line.startswith(prefix) for line in err.splitlines() if "qa: " in line)
-    assert sorted(warnings) == ["binary.txt", "blank.md", "empty.txt", "huge.txt", "link.txt"]
+    assert sorted(warnings) == [
+        "bad\\xff.txt",
+        "binary.txt",
+        "blank.md",
+        "empty.txt",
+        "huge.txt",
+        "link.txt",
+    ]
     assert "outside the sources folder" in warnings["link.txt"]
     assert "over the 0.1 MB limit" in warnings["huge.txt"]
-    assert "4 added" in out and "5 skipped" in out  # the two seeds, latin-1 and UTF-16
+    assert "name is not UTF-8" in warnings["bad\\xff.txt"]
+    assert "4 added" in out and "6 skipped" in out  # the two seeds, latin-1 and UTF-16
     assert "not read (no reader for their kind): 1 without a suffix, 1 .py" in out
 
 
