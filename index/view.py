@@ -824,6 +824,9 @@ _FIELDS_HEADER = re.compile(
 _INLINE_MARKUP = re.compile(r"\*\*|__|`|\]\(")
 #: A GitHub alert's marker, first in a block quote: "> [!NOTE]".
 _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
+#: How deep lists and quotes may nest (markdown-it's default; commonmark's preset allows 20,
+#: a list 10 deep): a file nested deeper is read as plain text, not cut where it goes past.
+_MARKDOWN_NESTING = 100
 #: A pipe in a table's cell, escaped as GitHub's tables write it there.
 _CELL_PIPE = re.compile(r"\\?\|")
 
@@ -837,7 +840,8 @@ def markdown_view(origin: str) -> ReadingView:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
-    parser = MarkdownIt("commonmark").enable("table").disable("text_join")
+    parser = MarkdownIt("commonmark", {"maxNesting": _MARKDOWN_NESTING})
+    parser.enable("table").disable("text_join")
     parser.use(footnote_plugin, inline=False, move_to_end=False)  # "^[a-z]+$" is no footnote
     out = _Builder(origin)
     front = _FRONT_MATTER.match(origin)
@@ -853,6 +857,8 @@ def markdown_view(origin: str) -> ReadingView:
         out.brk(BLOCK)
     parsed = origin if not front else re.sub(r"[^\n]", " ", front.group()) + origin[front.end() :]
     tokens = parser.parse(parsed)
+    if any(token.level >= _MARKDOWN_NESTING - 1 for token in tokens):
+        return plain_view(origin)  # markdown-it drops the rest of the file past its limit
     line_at = _line_starts(origin, _MARKDOWN_LINES)
     inside: list[str] = []  # open containers: lists, tables, rows
     counts: list[int] = []  # per ordered list open: its next item's number

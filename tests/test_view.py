@@ -516,6 +516,20 @@ def test_footnotes_are_blocks_where_they_are_written_and_their_marks_are_not_rea
     assert markdown_view("Text[^a].\n\n[^a]: 1. [^b]: nested\n").text.startswith("Text.")
 
 
+@pytest.mark.parametrize("depth", [10, 45, 300])
+def test_lists_and_quotes_nested_deep_lose_none_of_the_file(depth: int) -> None:
+    """markdown-it stops at its nesting limit and drops the rest of the file: a list 10
+    deep is read as Markdown (commonmark's own limit stopped at 10), one past the limit as
+    plain text, never cut short; a quote 2,000 deep neither (nor a RecursionError)."""
+    nested = "".join(f"{'  ' * i}- item {i}\n" for i in range(depth)) + "\nThe end.\n"
+    view = markdown_view(nested)
+    assert view.text.endswith("The end.") and f"item {depth - 1}" in view.text
+    assert "-" not in view.text  # bullets are not read, as Markdown or as plain text
+    assert_in_file_order(view)
+    quoted = markdown_view(">" * 2000 + " Deep.\n\nThe end.\n")
+    assert quoted.text.endswith("Deep.\n\nThe end.")
+
+
 def test_ordered_lists_are_numbered_as_rendered() -> None:
     source = "Steps:\n\n1. Stop.\n1. Copy.\n   1. Check.\n1. Start.\n\n7) Seven\n8) Eight\n"
     assert markdown_view(source).text.split("\n") == [
