@@ -157,7 +157,9 @@ def sync_index(
             for d in docs
             if d.path not in changed and d.stamp and d.stamp != states[d.path].stamp
         }
-        with tqdm(total=len(todo), desc="indexing", unit="file", disable=not progress) as bar:
+        # Shown while there is work: a question over an unchanged folder prints nothing.
+        shown = progress and bool(todo)
+        with tqdm(total=len(todo), desc="indexing", unit="file", disable=not shown) as bar:
             for batch in _batches(todo, settings):
                 vectors = embedder.embed([c.text for _, chunks in batch for c in chunks])
                 store.replace_files(batch, vectors)

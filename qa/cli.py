@@ -46,7 +46,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.text import check_question
 
     check_question(args.question, settings_from_args(args).max_question_chars)  # before loading
-    assistant = assistant_from_args(args)
+    assistant = assistant_from_args(args, progress=True)  # on stderr, when files changed
     answer = assistant.ask(args.question)
     report = assistant.report
     # Tells run() that the index needed no change: nothing of Chroma's is left to save.

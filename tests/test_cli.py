@@ -70,6 +70,8 @@ def test_an_ask_over_an_unchanged_index_ends_at_once_with_its_whole_answer(
     ]
     assert [r.returncode for r in runs] == [0, 0, 0], runs[-1].stderr
     assert ["TORN-DOWN" in r.stderr for r in runs] == [True, False, False]
+    # the first ask says what it waits for (on stderr): indexing; the next ones say nothing
+    assert ["indexing" in r.stderr for r in runs] == [True, False, False]
     answers = [json.loads(r.stdout) for r in runs]
     assert all(a["answer"] == answers[0]["answer"] and "hours" in a["answer"] for a in answers)
     assert all(r.stdout.endswith("}\n") for r in runs)
