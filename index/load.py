@@ -35,10 +35,14 @@ _SETTLED_NS = 2 * 10**9
 
 @dataclass(frozen=True)
 class Stamp:
-    """A file's size and modification time: while both are the same, its text is taken to be."""
+    """A file's size, modification time and status change time: while all three are the
+    same, its text is taken to be. The last, which no one can set back (``touch -r``,
+    ``cp -p`` and ``rsync -t`` set the modification time), tells an edit of the same size
+    that kept the modification time, as git does."""
 
     size: int
     mtime_ns: int
+    ctime_ns: int
 
 
 def file_stamp(path: Path) -> Stamp | None:
@@ -52,7 +56,7 @@ def file_stamp(path: Path) -> Stamp | None:
         return None
     if now - stat.st_mtime_ns < _SETTLED_NS:
         return None
-    return Stamp(stat.st_size, stat.st_mtime_ns)
+    return Stamp(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def text_sha256(text: str) -> str:

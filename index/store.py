@@ -72,6 +72,7 @@ class FileState:
     indexed_at: float = 0.0
     size: int = -1
     mtime_ns: int = -1
+    ctime_ns: int = -1
     """The file's stamp when ``sha256`` was taken; -1: none (rows written before stamps were
     kept, or from a file too fresh to be vouched for by one): the file is read next time."""
 
@@ -81,7 +82,7 @@ class FileState:
 
     @property
     def stamp(self) -> Stamp | None:
-        return Stamp(self.size, self.mtime_ns) if self.size >= 0 else None
+        return Stamp(self.size, self.mtime_ns, self.ctime_ns) if self.size >= 0 else None
 
 
 def collection_name(root: Path) -> str:
@@ -199,13 +200,13 @@ class ChunkStore:
         for _, meta, _ in self._rows(["metadatas"]):
             source, sha, n = str(meta["source"]), str(meta["sha256"]), int(meta["n_chunks"])
             when = float(meta.get("indexed_at", 0.0))
-            stamp = int(meta.get("size", -1)), int(meta.get("mtime_ns", -1))
+            stamp = tuple(int(meta.get(key, -1)) for key in _STAMP_KEYS)
             prev = seen.get(source)
             if prev is None:
                 seen[source] = FileState(sha, n, 1, when, *stamp)
             elif prev.sha256 == sha and prev.expected == n:
-                if stamp != (prev.size, prev.mtime_ns):  # restamped in part: vouches for nothing
-                    stamp = -1, -1
+                if stamp != (prev.size, prev.mtime_ns, prev.ctime_ns):  # restamped in part:
+                    stamp = (-1,) * len(_STAMP_KEYS)  # it vouches for nothing
                 when = max(when, prev.indexed_at)
                 seen[source] = FileState(sha, n, prev.stored + 1, when, *stamp)
             else:  # rows of two versions of one file: never complete
@@ -305,7 +306,11 @@ class ChunkStore:
         ]
 
 
+#: A stamp's fields as chunk metadata; an index written before one of them was kept has
+#: -1 there, and each of its files is read (and hashed, not embedded) once more.
+_STAMP_KEYS = ("size", "mtime_ns", "ctime_ns")
+
+
 def _stamp_meta(stamp: Stamp | None) -> dict[str, int]:
     """A file's stamp as chunk metadata (Chroma keeps no None): -1 when there is none."""
-    size, mtime_ns = (stamp.size, stamp.mtime_ns) if stamp else (-1, -1)
-    return {"size": size, "mtime_ns": mtime_ns}
+    return {key: getattr(stamp, key) if stamp else -1 for key in _STAMP_KEYS}
