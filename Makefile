@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-full run index chat test check lint eval bench clean browser train-reader
+.PHONY: install install-full run index chat test check lint eval eval-folders bench clean browser train-reader
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -62,6 +62,13 @@ check: lint test
 
 bench: install-full
 	OMP_NUM_THREADS=1 $(PY) -m bench.core
+
+# The seed gold set, gated; then the nine folders of eval/folders/, one table of them.
+eval: install
+	$(QA) eval
+
+eval-folders: install
+	$(PY) -m eval.sweep
 
 # The reader (qa/models/reader/) from its recipe, train/recipe.toml: train its three stages
 # (8,200 steps, on to 11,700 with on-topic negatives, on to 12,700 with document layouts and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -11,11 +12,13 @@ from typing import Any, cast
 import pytest
 
 import eval.run
+from eval import sweep
 from eval.cli import add_eval_options
 from eval.metrics import RETRIEVAL_DEPTH, load_gold, metric_names
 from eval.report import compare_runs, compare_table, load_overall
 from eval.run import DEFAULT_GOLD, load_thresholds, run_eval
 from index.embed import OnnxEmbedder
+from index.load import scan_folder
 from qa.answer import NOT_FOUND
 from qa.assistant import Assistant
 from qa.errors import ConfigError, SourcesError
@@ -290,3 +293,40 @@ def test_eval_against_the_real_seeds(
     # Same index, same questions: the answers, hence the scores, do not move.
     assert compared["answer_containment"][-1] == "0.000"
     assert compared["metric"] == ["metric", "this", "run", str(first), "delta"]
+
+
+def test_the_folders_set_is_whole() -> None:
+    """eval/folders: nine folders, each of documents the index reads and questions that
+    load, 280 in all (191 answerable), as its README says."""
+    found = sweep.folders(sweep.DEFAULT_ROOT)
+    assert len(found) == 9
+    items = [item for folder in found for item in load_gold(folder / "questions.jsonl")]
+    assert (len(items), sum(i.answerable for i in items)) == (280, 191)
+    for folder in found:
+        assert scan_folder(folder / "docs") and all(
+            why is None for _, why in scan_folder(folder / "docs")
+        )
+
+
+@pytest.mark.slow
+def test_a_sweep_evaluates_each_folder_and_totals_them(tmp_path: Path) -> None:
+    root = tmp_path / "folders"
+    for name, question in (
+        ("news", "How many North Korean soldiers were sent?"),
+        ("again", "Where were the North Korean soldiers deployed?"),
+    ):
+        shutil.copytree(SEEDS, root / name / "docs")
+        lines = [
+            {"question": question, "answers": ["10,000", "Kursk"], "answerable": True},
+            {"question": "What is the capital of Australia?", "answers": [], "answerable": False},
+        ]
+        (root / name / "questions.jsonl").write_text(
+            "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+        )
+    (root / "notes").mkdir()  # no docs/, no questions: not a folder of the set
+    assert sweep.main([str(root), "--out", str(tmp_path / "out")]) == 0
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8").splitlines()
+    assert [line.split(" | ")[0] for line in summary[2:]] == ["| again", "| news", "| **total**"]
+    assert summary[-1].split(" | ")[1] == "2/2 (1.000)"  # both answered right, in any tier
+    assert summary[-1].endswith("| 2/2 (1.000) |")  # both unanswerable ones declined
+    assert (tmp_path / "out" / "news" / "report.json").is_file()
