@@ -100,15 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as indexes:
         for root in args.roots:
             for folder in folders(root):
-                settings = Settings.from_env(index_dir=Path(indexes) / folder.name)
+                name = folder.name if len(args.roots) == 1 else f"{root.name}/{folder.name}"
                 report = run_eval(
                     folder / "questions.jsonl",
                     folder / "docs",
-                    out_dir=out / folder.name,
-                    settings=settings,
+                    out_dir=out / name,
+                    settings=Settings.from_env(index_dir=Path(indexes) / name),
                 )
-                rows.append(Row.of(folder.name, report.overall))
-                print(f"{folder.name}: {report.overall.answered_right:.3f} answered right")
+                rows.append(Row.of(name, report.overall))
+                print(f"{name}: {report.overall.answered_right:.3f} answered right")
     summary = table(rows)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(summary + "\n", encoding="utf-8")

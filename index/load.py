@@ -96,7 +96,7 @@ def unread_kinds(root: Path) -> Counter[str]:
     for _, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         suffixes = (Path(name).suffix.lower() for name in files if not name.startswith("."))
-        kinds.update(s for s in suffixes if s not in SUPPORTED_SUFFIXES)
+        kinds.update(printable(s) for s in suffixes if s not in SUPPORTED_SUFFIXES)
     return kinds
 
 
@@ -124,7 +124,9 @@ def _candidates(root: Path) -> list[tuple[Path, str | None]]:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES or not path.is_file():
             continue
         if not path.resolve().is_relative_to(real_root):
-            found.append((path, f"{path.name}: a link to a file outside the sources folder"))
+            found.append(
+                (path, f"{printable(path.name)}: a link to a file outside the sources folder")
+            )
             continue
         if not _utf8(str(rel)):  # the index, and every citation, names a source in UTF-8
             found.append((path, f"{printable(path.name)}: its name is not UTF-8; rename it"))

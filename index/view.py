@@ -827,8 +827,9 @@ _ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*")
 #: How deep lists and quotes may nest (markdown-it's default; commonmark's preset allows 20,
 #: a list 10 deep): a file nested deeper is read as plain text, not cut where it goes past.
 _MARKDOWN_NESTING = 100
-#: A pipe in a table's cell, escaped as GitHub's tables write it there.
-_CELL_PIPE = re.compile(r"\\?\|")
+#: A pipe in a table's cell, escaped as GitHub's tables must write it there (an unescaped
+#: one ends the cell, inside a code span too).
+_CELL_PIPE = re.compile(r"\\\|")
 
 
 def markdown_view(origin: str) -> ReadingView:
@@ -1122,6 +1123,7 @@ class _HtmlReader(HTMLParser):
         self.pre = 0
         self.frames: list[bool] = []  # per table or definition list open: a cell open in it
         self.links = 0  # links open
+        self.links_at: list[int] = []  # per div open: the links open where it began
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
         self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
@@ -1374,6 +1376,7 @@ class _PageScan(HTMLParser):
         self.plain: list[bool] = []  # per div: all its text outside links is labels
         self.linked: list[bool] = []  # per div: it holds a link to a neighbouring page
         self.links = 0  # links open
+        self.links_at: list[int] = []  # per div open: the links open where it began
 
     def _end_row(self) -> None:
         """The innermost table's row ends: at its end, the next row's start or the table's
@@ -1396,7 +1399,8 @@ class _PageScan(HTMLParser):
             self.bars.append(False)
             self.plain.append(True)
             self.linked.append(False)
-        elif tag == "a":
+            self.links_at.append(self.links)
+        elif tag == "a" and "href" in dict(attrs):  # a link; an anchor ("<a name=…>") is not
             self.links += 1
             if not _NEIGHBOURS.isdisjoint((dict(attrs).get("rel") or "").lower().split()):
                 for div in self.divs:
@@ -1412,6 +1416,7 @@ class _PageScan(HTMLParser):
         elif tag == "div" and self.divs:
             div = self.divs.pop()
             self.bars[div] = self.plain[div] and self.linked[div]
+            self.links = self.links_at.pop()  # a link left open in it ends with it
 
     def handle_data(self, data: str) -> None:
         if not self.links and self.divs and not _LABELS.fullmatch(data):

@@ -330,6 +330,7 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     (src / "build.py").write_text("print('built')\n", "utf-8")  # no reader: said, not read
     (src / "LICENSE").write_text("Free to use.\n", "utf-8")
     (src / os.fsdecode(b"bad\xff.txt")).write_text("A name Chroma cannot store.\n", "utf-8")
+    (src / os.fsdecode(b"notes.x\xff")).write_text("Of a kind no reader reads.\n", "utf-8")
     monkeypatch.setenv("QA_MAX_FILE_MB", "0.1")
     with untouched(src):
         code = main(["index", str(src), "--index-dir", str(tmp_path / "i"), "--quiet"])
@@ -352,7 +353,7 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     assert "over the 0.1 MB limit" in warnings["huge.txt"]
     assert "name is not UTF-8" in warnings["bad\\xff.txt"]
     assert "4 added" in out and "6 skipped" in out  # the two seeds, latin-1 and UTF-16
-    assert "not read (no reader for their kind): 1 without a suffix, 1 .py" in out
+    assert "not read (no reader for their kind): 1 without a suffix, 1 .py, 1 .x\\xff" in out
 
 
 def test_a_folder_with_nothing_readable_is_an_error(

@@ -600,6 +600,13 @@ def test_an_escaped_pipe_and_a_footnote_mark_in_a_cell_map_back_to_their_own_pla
     last = view.text.index("\t1") + 1  # the cell "1", not the "1" of the mark "[^1]" before it
     cell = source.rindex("| 1 |") + 2
     assert view.to_origin(last, last + 1) == (cell, cell + 1)
+    # a pipe first in its cell, two in a row: each to its own "\|", not to a cell's bar
+    source = "| a | b |\n|---|---|\n| \\| x | \\|\\| |\n"
+    view = markdown_view(source)
+    assert view.text.split("\n")[1] == "| x\t||"
+    pipes = [view.to_origin(i, i + 1) for i, char in enumerate(view.text) if char == "|"]
+    escaped = [(m.start(), m.end()) for m in re.finditer(r"\\\|", source)]
+    assert pipes == escaped
 
 
 @pytest.mark.parametrize(
@@ -1141,13 +1148,21 @@ def test_a_bar_of_links_to_a_manual_s_neighbouring_pages_is_not_read() -> None:
         'Up: <a href="index.html" rel="up">Top</a> &nbsp; [<a href="i.html" rel="index">'
         "Index</a>]</p></div>"
     )
-    foot = '<div class="header"><p>Next: <a href="b.html">Types</a> [<a rel="index">Index</a>]'
+    foot = (
+        '<div class="header"><p>Next: <a href="b.html">Types</a> '
+        '[<a href="i.html" rel="index">Index</a>]'
+    )
     kept = (
         '<div><p>See: <a href="x.html">the guide</a></p></div>'
         '<div>Next: <a rel="next" href="b.html">Types</a> covers the rest.</div>'
     )
-    html = f'<div class="section">{top}<h2>Arrays</h2><p>Use a struct.</p>{foot}</p></div>{kept}'
+    anchor = '<div><a name="top"><p>Intro.</p></div>'  # an anchor left open is no link
+    html = (
+        f'{anchor}<div class="section">{top}<h2>Arrays</h2><p>Use a struct.</p>{foot}</p></div>'
+        f"{kept}"
+    )
     assert html_view(html).text.split("\n\n") == [
+        "Intro.",
         "Arrays",
         "Use a struct.",
         "See: the guide",
