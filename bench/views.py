@@ -66,14 +66,16 @@ def read_one(path: Path) -> Read:
 
 
 def supported_files(folders: list[str]) -> list[Path]:
-    """The supported files under ``folders``, as a user's folder would be walked: a folder
-    that cannot be listed or entered is passed over, one that does not exist is an error."""
+    """The supported files under ``folders``, as a user's folder would be walked: hidden
+    files and folders and links left out, as indexing leaves them; a folder that cannot be listed or
+    entered is passed over, one that does not exist is an error."""
     files: list[Path] = []
     for folder in folders:
         if not Path(folder).is_dir():
             raise SystemExit(f"bench.views: {folder} is not a folder")
-        for parent, _, names in os.walk(folder):
-            for name in sorted(names):
+        for parent, subfolders, names in os.walk(folder):
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            for name in sorted(n for n in names if not n.startswith(".")):
                 path = Path(parent, name)
                 try:
                     wanted = path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file()
