@@ -1123,7 +1123,6 @@ class _HtmlReader(HTMLParser):
         self.pre = 0
         self.frames: list[bool] = []  # per table or definition list open: a cell open in it
         self.links = 0  # links open
-        self.links_at: list[int] = []  # per div open: the links open where it began
         self.held: list[Callable[[], None]] = []  # a link's text, until it is known
         self.marks_only = True  # whether the link's text held is permalink marks alone
         self.lists: list[tuple[str, _Count]] = []  # per list open: its tag and its count
@@ -1400,9 +1399,9 @@ class _PageScan(HTMLParser):
             self.plain.append(True)
             self.linked.append(False)
             self.links_at.append(self.links)
-        elif tag == "a" and "href" in dict(attrs):  # a link; an anchor ("<a name=…>") is not
+        elif tag == "a" and "href" in (named := dict(attrs)):  # an anchor (<a name=…>) is not
             self.links += 1
-            if not _NEIGHBOURS.isdisjoint((dict(attrs).get("rel") or "").lower().split()):
+            if not _NEIGHBOURS.isdisjoint((named.get("rel") or "").lower().split()):
                 for div in self.divs:
                     self.linked[div] = True
 
