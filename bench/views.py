@@ -12,7 +12,6 @@ files, and writes bench/results/views.md.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -20,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import SourceFileError
-from index.load import SUPPORTED_SUFFIXES, read_view
+from index.errors import SourceFileError, SourcesError
+from index.load import find_sources, read_view
 from index.view import ReadingView
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,24 +65,12 @@ def read_one(path: Path) -> Read:
 
 
 def supported_files(folders: list[str]) -> list[Path]:
-    """The supported files under ``folders``, as a user's folder would be walked: hidden
-    files and folders and links left out, as indexing leaves them; a folder that cannot be listed or
-    entered is passed over, one that does not exist is an error."""
-    files: list[Path] = []
-    for folder in folders:
-        if not Path(folder).is_dir():
-            raise SystemExit(f"bench.views: {folder} is not a folder")
-        for parent, subfolders, names in os.walk(folder):
-            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-            for name in sorted(n for n in names if not n.startswith(".")):
-                path = Path(parent, name)
-                try:
-                    wanted = path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file()
-                except OSError:
-                    continue
-                if wanted and not path.is_symlink():
-                    files.append(path)
-    return files
+    """The files indexing would read under ``folders`` (``index.load.find_sources``: hidden
+    ones and links out of a folder left out); a folder that does not exist is an error."""
+    try:
+        return [path for folder in folders for path in find_sources(Path(folder))]
+    except SourcesError as exc:
+        raise SystemExit(f"bench.views: {exc}") from None
 
 
 def main() -> None:
