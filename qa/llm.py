@@ -186,6 +186,16 @@ def _get_json(url: str, api_key: str) -> object:
         return None
 
 
+def server_errors() -> tuple[type[Exception], ...]:
+    """What an OpenAI-compatible server's client raises when the server cannot answer: not
+    running, refusing the key, without the model."""
+    try:
+        from openai import APIError
+    except ImportError:  # no server backend installed: nothing to catch
+        return ()
+    return (APIError,)
+
+
 def _count(data: object, *path: str) -> int:
     """The positive whole number at ``path`` in nested JSON objects, else 0."""
     for key in path:
@@ -504,15 +514,22 @@ class LLMAnswerer:
         prompt = build_prompt(question, numbered, self._texts)
         t0 = time.perf_counter()
         generated = ""
-        for chunk in self.llm.stream_complete(prompt):
-            delta = chunk.delta or ""
-            shown = cut_at_stop(generated + delta)
-            if len(shown) > len(generated):
-                yield shown[len(generated) :]
-            stopped = len(shown) < len(generated) + len(delta)
-            generated = shown
-            if stopped:
-                break
+        try:
+            for chunk in self.llm.stream_complete(prompt):
+                delta = chunk.delta or ""
+                shown = cut_at_stop(generated + delta)
+                if len(shown) > len(generated):
+                    yield shown[len(generated) :]
+                stopped = len(shown) < len(generated) + len(delta)
+                generated = shown
+                if stopped:
+                    break
+        except server_errors() as exc:
+            where = getattr(self.llm, "api_base", "")
+            raise ConfigError(
+                f"the LLM server {where} did not answer ({exc}): start it, or ask without an "
+                "LLM (--llm none)"
+            ) from None
         t1 = time.perf_counter()
         draft = verified_draft(generated, numbered, self._texts, fallback)
         t2 = time.perf_counter()

@@ -472,6 +472,14 @@ def test_openai_compatible_server(
     assert "weeks" in final.text
 
 
+def test_a_server_that_is_not_running_is_one_error_naming_it(seeds_assistant: Assistant) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    settings = seeds_assistant.settings.replace(llm=f"openai-like:{url}", abstain_below=ANSWER_MORE)
+    qa = Assistant.open(SEEDS, settings, embedder=seeds_assistant.embedder)
+    with pytest.raises(ConfigError, match=rf"^the LLM server {re.escape(url)} did not answer"):
+        qa.ask("How long do the mines stay active?")
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_a_server_that_reports_no_context_gets_the_default_sizes(llama_server: str) -> None:
