@@ -29,11 +29,16 @@ class IndexReport:
     unchanged: tuple[str, ...]
     skipped: tuple[SkippedFile, ...]
     chunks: int
+    excluded: tuple[str, ...] = ()
+    """Files of the folder kept out because a user removed them from the index (the page's
+    *Remove from index*)."""
 
     def summary(self) -> str:
+        left_out = f", {len(self.excluded)} excluded" if self.excluded else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks"
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped{left_out}; "
+            f"{self.chunks} chunks"
         )
 
 
@@ -123,7 +128,8 @@ def sync_index(
     from tqdm import tqdm  # a tenth of a second that `qa --help` does not wait for
 
     excluded = read_excluded(settings, root)
-    files = [(name, why) for name, why in scan_folder(root) if name not in excluded]
+    found = scan_folder(root)
+    files = [(name, why) for name, why in found if name not in excluded]
     fingerprint = {
         "embed_model": embedder.name,
         "chunk_size": settings.chunk_size,
@@ -173,5 +179,6 @@ def sync_index(
             unchanged=tuple(sorted(current - changed)),
             skipped=tuple(skipped),
             chunks=store.count(),
+            excluded=tuple(sorted(name for name, _ in found if name in excluded)),
         )
     return store, texts, report

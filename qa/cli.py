@@ -34,6 +34,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = assistant.report
     for skipped in report.skipped:
         print(f"qa: warning: skipped {skipped}", file=sys.stderr)
+    for name in report.excluded:
+        print(
+            f"qa: note: {name} stays out of the index: it was removed from it on the page "
+            "(upload it again there with Replace to bring it back)",
+            file=sys.stderr,
+        )
     print(f"indexed {assistant.root}: {report.summary()}")
     if unread := unread_kinds(assistant.root):
         kinds = ", ".join(f"{n} {kind or 'without a suffix'}" for kind, n in sorted(unread.items()))

@@ -533,6 +533,8 @@ def test_uploads_are_checked_saved_and_answerable(
     assistant.remove_source(name)
     assert name not in assistant.texts and (sources / "notes.txt").exists()
     assert [s.name for s in assistant.sources()] == sorted(assistant.texts)
+    assert assistant.report.excluded == ("notes.txt",)
+    assert "2 unchanged, 0 skipped, 1 excluded; " in assistant.report.summary()
 
 
 def test_sources_that_agree_are_cited_together_and_those_that_differ_are_both_shown(
