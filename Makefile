@@ -63,9 +63,10 @@ check: lint test
 bench: install-full
 	OMP_NUM_THREADS=1 $(PY) -m bench.core
 
-# The seed gold set, gated; then the nine folders of eval/folders/, one table of them.
+# The seed gold set over seeds/, gated (whatever folder `make run SOURCES=…` last indexed);
+# then the nine folders of eval/folders/, one table of them.
 eval: install
-	$(QA) eval
+	$(QA) eval --sources seeds
 
 eval-folders: install
 	$(PY) -m eval.sweep
