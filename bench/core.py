@@ -6,7 +6,8 @@
 - cold ask: wall time of a fresh ``qa ask --json`` process on a built index, median of 5;
 - peak memory: the largest max-RSS of those processes (GNU time), and of the indexing one;
 - warm ask: ``Assistant.ask`` p50/p95 over the gold questions (with their chat history),
-  in one process, after one question to warm it up;
+  in one process, after one question to warm it up; and again in two fresh processes, one
+  on one thread and one on every CPU (``qa``'s default), for the ratio between them;
 - indexing: BERT tokens of the chunks per second of a whole ``qa index`` process on a
   fresh index (start-up included), and as a share of the embedding model alone on the
   same chunks in a warm process; on seeds/ (two files: mostly fixed costs) and on the
@@ -33,6 +34,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
+    from qa import Answer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -54,7 +60,7 @@ class Child:
     stdout: str
 
 
-def run_child(argv: Sequence[str | Path]) -> Child:
+def run_child(argv: Sequence[str | Path], env: dict[str, str] | None = None) -> Child:
     """Run a fresh Python process from the repo: its wall time and its own peak RSS.
 
     GNU time reads the peak: a process spawned straight from this one would count this
@@ -67,6 +73,7 @@ def run_child(argv: Sequence[str | Path]) -> Child:
         done = subprocess.run(
             [GNU_TIME, "-f", "%M", "-o", peak.name, sys.executable, *map(str, argv)],
             cwd=REPO,
+            env=env,
             capture_output=True,
             text=True,
         )
@@ -153,11 +160,46 @@ class Figures:
         return self.warm_index_tok_s / self.model_tok_s
 
 
-def measure_qa(folder: Path, work: Path) -> Figures:
+def warm_asks(
+    folder: Path, index: Path, embedder: Embedder | None = None
+) -> tuple[list[float], list[Answer]]:
+    """The gold questions asked in this process (the first once more before them, to warm
+    up): each one's seconds, and its answer."""
     from eval.metrics import load_gold
+    from qa import Assistant, Settings
+
+    assistant = Assistant.open(folder, Settings(index_dir=index), embedder=embedder)
+    gold = load_gold(REPO / "eval" / "gold.jsonl")
+    answers: list[Answer] = []
+    asks = [lambda g=g: answers.append(assistant.ask(g.question, g.history)) for g in gold]
+    return timed(asks), answers[1:]
+
+
+@dataclass(frozen=True)
+class ByThreads:
+    """Warm ask p50 and p95 (seconds) in a fresh process on one thread, and on every CPU."""
+
+    one: tuple[float, float]
+    every: tuple[float, float]
+
+
+def warm_by_threads(folder: Path, index: Path) -> ByThreads:
+    """The warm ask in two fresh processes, ``OMP_NUM_THREADS=1`` and unset (the reader and
+    the embedding model then take one thread per CPU)."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+
+    def p50_p95(extra: dict[str, str]) -> tuple[float, float]:
+        child = run_child(["-m", "bench.core", "--warm-child", folder, index], env | extra)
+        p50, p95 = json.loads(child.stdout)
+        return p50, p95
+
+    return ByThreads(p50_p95({"OMP_NUM_THREADS": "1"}), p50_p95({}))
+
+
+def measure_qa(folder: Path, work: Path) -> Figures:
     from index.embed import OnnxEmbedder
     from index.sync import sync_index
-    from qa import Answer, Assistant, Settings
+    from qa import Settings
 
     embedder = OnnxEmbedder()
     print(f"embedding model export: {embedder.folder}", file=sys.stderr)  # made now if missing
@@ -166,11 +208,8 @@ def measure_qa(folder: Path, work: Path) -> Figures:
     cold_s, cold_mb = cold(
         ["-m", "qa.cli", "ask", "--json", QUESTION, "--sources", folder, "--index-dir", index]
     )
-    assistant = Assistant.open(folder, Settings(index_dir=index), embedder=embedder)
-    gold = load_gold(REPO / "eval" / "gold.jsonl")
-    answers: list[Answer] = []
-    warm = timed([lambda g=g: answers.append(assistant.ask(g.question, g.history)) for g in gold])
-    retrieve = [a.timings_ms["retrieve"] / 1000 for a in answers[1:]]  # past the warm-up
+    warm, answers = warm_asks(folder, index, embedder)
+    retrieve = [a.timings_ms["retrieve"] / 1000 for a in answers]
     texts = chunk_texts(folder)
     n = tokens(texts)
     t0 = time.perf_counter()
@@ -303,7 +342,26 @@ def cpu_model() -> str:
     return f"{name.group(1).strip() if name else 'CPU unknown'}, {widest.upper()}"
 
 
-def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
+def threads_report(by: ByThreads) -> list[str]:
+    cpus = len(os.sched_getaffinity(0))
+    one, every = by.one, by.every
+    return [
+        "## Warm ask by threads: `qa` alone, each in a fresh process",
+        "",
+        f"| figure | 1 thread | {cpus} threads (the default: one per CPU) | ratio |",
+        "|---|---:|---:|---:|",
+        f"| warm ask p50 | {one[0] * 1000:.1f} ms | {every[0] * 1000:.1f} ms "
+        f"| {every[0] / one[0]:.2f} |",
+        f"| warm ask p95 | {one[1] * 1000:.1f} ms | {every[1] * 1000:.1f} ms "
+        f"| {every[1] / one[1]:.2f} |",
+        "",
+        "The table above measures on one thread (`make bench` sets `OMP_NUM_THREADS=1`), "
+        "beside a plain pipeline that does too; a user's `qa` reads with one thread per CPU.",
+        "",
+    ]
+
+
+def core_report(qa: Figures, plain: Figures, by: ByThreads, throughput: list[str]) -> str:
     from bench.plain_llama_index import TOP_K as PLAIN_TOP_K
 
     lines = [
@@ -338,6 +396,7 @@ def core_report(qa: Figures, plain: Figures, throughput: list[str]) -> str:
         "rows index the same folder again into a fresh store in a process that has the model "
         "loaded.",
         "",
+        *threads_report(by),
         *throughput,
     ]
     return "\n".join(lines)
@@ -448,13 +507,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="with --scale: measure on the index an earlier run built",
     )
+    parser.add_argument(
+        "--warm-child", nargs=2, type=Path, metavar=("FOLDER", "INDEX"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.warm_child:  # one process of warm_by_threads: its p50 and p95 on stdout
+        print(json.dumps(percentiles(warm_asks(*args.warm_child)[0])))
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.scale:
         report, out = scale_report(args.squad, args.reuse_index), RESULTS / "core-scale.md"
     else:
         with tempfile.TemporaryDirectory(prefix="bench-core-") as work:
             qa = measure_qa(REPO / "seeds", Path(work))
+            by_threads = warm_by_threads(REPO / "seeds", Path(work) / "qa-index")
             plain = measure_plain(REPO / "seeds", Path(work))
             throughput = [f"SQuAD file {args.squad} missing: no throughput figures.", ""]
             if args.squad.is_file():
@@ -463,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 throughput = throughput_report(
                     throughput_qa(folder, Path(work)), throughput_plain(folder, Path(work))
                 )
-        report, out = core_report(qa, plain, throughput), RESULTS / "core.md"
+        report, out = core_report(qa, plain, by_threads, throughput), RESULTS / "core.md"
     out.write_text(report, encoding="utf-8")
     print(report)
 
