@@ -25,7 +25,7 @@ from index.errors import ConfigError, IndexCorrupt
 from index.files import replace_atomically
 from index.load import SourceDoc, Stamp
 
-SCHEMA = 27  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
+SCHEMA = 28  # 2: offsets count in the reading view (index/view.py); 3: PDF pages read on
 # without running heads, words hyphenated over two lines read whole; 4: a page's edge line
 # spelt with a roman numeral's letters ("civil") is kept; 5: chunks begin and end between
 # words; 6: plain text's lines of fields ("Upstream: …") are never joined; 7: a first line
@@ -59,7 +59,10 @@ SCHEMA = 27  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # short of the text's width joined by its own width, a man page's term a cell apart from its
 # description and a one-mark term kept, an aside in brackets under a list item joined to it; 27:
 # a lettered list's items apart, leader lines of figures kept, figure captions kept, stars
-# of a glob kept, a Markdown paragraph of fields with markup read as prose
+# of a glob kept, a Markdown paragraph of fields with markup read as prose; 28: reST roles
+# whose text the file does not write ("PEP 8") drawn over them, reST's escaped spaces join
+# words, a line broken at a hyphen between two words of the file that make no English word
+# keeps it ("update-passwd"), a name broken after its "_" or "$" read whole
 _PAGE = 2000
 _STATES = "files.json"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -340,7 +341,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
     width = _top([end for end in ends if laid_out or end <= _WIDEST])
     wrapped = width >= _NARROWEST and not unwrapped
     measures = _paragraph_widths(shapes, indents, width)
-    written: tuple[set[str], set[str]] | None = None  # its compounds on one line; its words
+    written: tuple[set[str], Counter[str]] | None = None  # its compounds on one line; its words
     out = _Builder(origin)
     previous: str | None = None  # the line before, when it belongs to the open unit
     previous_at = 0  # where its words begin, past a bullet or a label
@@ -431,7 +432,7 @@ def plain_view(origin: str, laid_out: bool = False) -> ReadingView:
             if written is None:
                 written = (
                     {_one_hyphen(w) for w in _COMPOUND.findall(origin)},
-                    set(_LETTERS.findall(origin.casefold())),
+                    Counter(_LETTERS.findall(_BROKEN_WORD.sub("", origin).casefold())),
                 )
             out.glue(drop_hyphen=_typeset_break(previous.rstrip(), first_word, *written))
         elif joins and laid_out and previous and _NAME_BREAK.search(previous + first_word[0]):
@@ -778,21 +779,39 @@ _COMPOUND = re.compile(r"(?<![^\W\d_])(?=([^\W\d_]+[-\u2010][^\W\d_]+))")
 _HYPHEN_BREAK = re.compile(r"[^\s\-\u2010][-\u2010]\s*$")  # a word broken at its hyphen, not a dash
 _NAME_BREAK = re.compile(r"[^\W_]_\s*[^\W_]$")  # a line's last two marks, and the next's first
 _SPLIT_LETTERS = re.compile(r"(?:^|[\s\"“‘'(\[])([^\W\d_]+)[-\u2010]$")
-_SPLIT_PART = re.compile(r"[-/]([^\W\d_]+)[-\u2010]$")  # a compound's last part, a path's
+#: A compound's last part, a path's, a name's after its "_" or "$" ("JQ_COL-" and "ORS").
+_SPLIT_PART = re.compile(r"[-/_$]([^\W\d_]+)[-\u2010]$")
 _LETTERS = re.compile(r"[^\W\d_]+")
+#: A word's hyphen at a line's end, between letters: taken out, the word's parts count as
+#: the one word they may be, and neither alone.
+_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])[-\u2010][ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 
 
 def _one_hyphen(word: str) -> str:
     return word.replace(_HYPHENS[1], _HYPHENS[0]).casefold()
 
 
-def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[str]) -> bool:
+@cache
+def english_words() -> frozenset[str]:
+    """Whole English words in lower case: those of the packaged encoder's WordPiece
+    vocabulary (about 21,700 of its 30,522 entries), common to any English text."""
+    from index.embed import packaged_model_path
+
+    vocab = (packaged_model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in vocab if w.isalpha() and w.islower())
+
+
+def _typeset_break(line: str, first_word: str, compounds: set[str], words: Counter[str]) -> bool:
     """Whether a line ending in a word's hyphen broke a word a typesetter hyphenated
     ("manip-" and "ulation"), to be read without its hyphen: letters on both sides, of one
-    case, and not a compound the file writes whole elsewhere ("well-known"). Otherwise the
-    hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20"). The last part of
-    a compound or a path broken so ("initial-argu-" and "ments", "findu-" and "tils/") is
-    one only when the file's ``words`` hold it whole, and not its ``compounds``."""
+    case, and not a compound the file writes whole elsewhere ("well-known"), nor two words
+    of the file's that do not make an English word ("update-" and "passwd", where "passwd"
+    is written elsewhere and "updatepasswd" is not; "with-" and "out" make "without").
+    Otherwise the hyphen is the word's own ("--jobserver-" and "auth", "10-" and "20"). The
+    last part of a compound, a path or a name broken so ("initial-argu-" and "ments",
+    "findu-" and "tils/", "JQ_COL-" and "ORS") is one only when the file's ``words`` hold it
+    whole elsewhere, and not its ``compounds``. ``words`` counts the file's words with every
+    such break taken out: the broken word itself counts once, whole."""
     tail = _LETTERS.match(first_word)
     if tail is None:
         return False
@@ -800,11 +819,14 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: set[s
     if head := _SPLIT_LETTERS.search(line):
         a = head.group(1)
         same_case = (a[-1].islower() and b[0].islower()) or (a[-1].isupper() and b.isupper())
-        return same_case and _one_hyphen(f"{a}-{b}") not in compounds
+        if not same_case or _one_hyphen(f"{a}-{b}") in compounds:
+            return False
+        joined = (a + b).casefold()
+        return words[joined] > 1 or joined in english_words() or not words[b.casefold()]
     part = _SPLIT_PART.search(line)
     if part is None or _one_hyphen(f"{part.group(1)}-{b}") in compounds:
         return False
-    return (part.group(1) + b).casefold() in words
+    return words[(part.group(1) + b).casefold()] > 1
 
 
 # -- Markdown ------------------------------------------------------------------------------
@@ -1602,11 +1624,13 @@ class _RstReader:
         if tag in _RST_UNSEEN or (tag == "topic" and "contents" in node["classes"]):
             return
         if isinstance(node, nodes.Text):
-            self.words(str(node))
+            self.words(node.astext())  # without the escapes: "H\\ :sub:`2`" reads "H2"
             return
         self.anchor(node)
         if tag == "substitution_reference":
             self.substitution(node)
+            return
+        if isinstance(node, nodes.Inline) and self.drawn_role(node):
             return
         if tag == "problematic":  # a role the parser does not know, as written
             raw = node.astext()
@@ -1679,6 +1703,21 @@ class _RstReader:
         if shown:
             self.out.drawn(shown, at, at + len(written))
         self.cursor = at + len(written)
+
+    def drawn_role(self, node: Any) -> bool:
+        """A role whose text the file does not write ("PEP 8" of ``:pep:`8```, "RFC 2616")
+        drawn where the role is written; False for one that writes its words (``:sub:`2```),
+        which are read as they are."""
+        raw = node.rawsource
+        if not _RST_ROLE.fullmatch(raw or ""):
+            return False
+        at = self.origin.find(raw, self.cursor, self.cursor + _RST_REACH)
+        shown = " ".join(node.astext().split())
+        if at < 0 or all(word in raw for word in shown.split()):
+            return False
+        self.out.drawn(shown, at, at + len(raw))
+        self.cursor = at + len(raw)
+        return True
 
     def words(self, text: str) -> None:
         for word in _WORDS.finditer(text):

@@ -483,6 +483,27 @@ def test_rst_substitutions_read_where_they_are_used_from_their_mark() -> None:
     assert "Use |pipe| here." in rst_view("Use |pipe| here.\n").text  # none defined: as written
 
 
+def test_rst_roles_read_as_rendered_and_escaped_spaces_join_words() -> None:
+    """``:pep:`517``` reads "PEP 517", drawn over the role: the word "PEP" is not written
+    there, and looking for it further on skipped every word up to a later "PEP". An escaped
+    space joins, as docutils renders it: "H2O", "pips"."""
+    source = (
+        "Intro mentions :rfc:`2616` and :pep:`517` briefly.\n\n"
+        "Later, under PEP 517, caching rules are discussed.\n\n"
+        "Water is H\\ :sub:`2`\\ O and ``pip``\\ s are tools.\n"
+    )
+    view = rst_view(source)
+    assert view.text.split("\n\n") == [
+        "Intro mentions RFC 2616 and PEP 517 briefly.",
+        "Later, under PEP 517, caching rules are discussed.",
+        "Water is H2O and pips are tools.",
+    ]
+    at = view.text.index("PEP 517")
+    assert source[slice(*view.to_origin(at, at + 7))] == ":pep:`517`"
+    at = view.text.index("H2O")
+    assert source[slice(*view.to_origin(at, at + 3))] == "H\\ :sub:`2`\\ O"
+
+
 def test_a_span_across_units_maps_to_the_file_text_between() -> None:
     source = "# Install\n\nRun `pip install x` to\nget **it**.\n"
     view = markdown_view(source)
@@ -1036,6 +1057,26 @@ def test_a_word_broken_at_a_hyphen_over_two_lines_is_read_whole() -> None:
     start = view.text.index("manipulation")
     begin, end = view.to_origin(start, start + len("manipulation"))
     assert HYPHENATED[begin:end] == "manip-\nulation"
+
+
+TWO_WORDS = """\
+The base-passwd package holds the master copies of /etc/passwd and of the group file, and
+the tool that keeps a system's entries in step with them is update-
+passwd, which is run when the package is upgraded; none of this is done with-
+out the administrator, whose rules are said in the file. Set JQ_COL-
+ORS to change the colors jq prints in its output, and give the variable named $sec-
+ond to the second of the fields, as the colors and their order are listed below.
+"""
+
+
+def test_a_line_broken_at_a_hyphen_between_two_words_of_the_file_keeps_it() -> None:
+    """ "passwd" is written elsewhere and "updatepasswd" is no word: the hyphen is the
+    name's own. "with" and "out" are words too, but "without" is an English one. After a
+    name's "_" or "$", the last part joins when the file writes it whole."""
+    for hyphen in ("-", "\u2010"):
+        view = plain_view(TWO_WORDS.replace("-\n", f"{hyphen}\n")).text
+        for word in (f"update{hyphen}passwd,", "done without the", "JQ_COLORS", "$second to"):
+            assert word in view
 
 
 PARTS = """\
