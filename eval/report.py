@@ -22,16 +22,6 @@ TIER_FIGURES = (
     "best_span_right",
     "answered_when_best_right",
 )
-#: Figures shown strict and lenient side by side: those a tentative answer changes.
-STRICT_AND_LENIENT = (
-    "answer_containment",
-    "token_f1",
-    "squad_exact",
-    "squad_f1",
-    "abstention_precision",
-    "abstention_recall",
-    "abstention_rate",
-)
 #: The Markdown report's tables: one per metric family, a row per category.
 TABLES: dict[str, tuple[str, ...]] = {
     "Answer correctness (answerable items)": ("exact_match", "token_f1", "answer_containment"),
@@ -103,7 +93,7 @@ def render_markdown(report: EvalReport) -> str:
     ]
     for name in (*COUNTS, *metric_names()):
         value = float(getattr(report.overall, name))
-        lenient = float(getattr(report.lenient, name)) if name in STRICT_AND_LENIENT else math.nan
+        lenient = float(getattr(report.lenient, name))
         bounds = (("≥", report.thresholds.get(name)), ("≤", report.thresholds.get(f"{name}_max")))
         limit = " ".join(f"{sign} {t:g}" for sign, t in bounds if t is not None)
         failed = any(s.metric == name for s in report.shortfalls)

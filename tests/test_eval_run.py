@@ -139,6 +139,8 @@ def test_run_eval_scores_writes_and_gates(tmp_path: Path) -> None:
     assert data["shortfalls"][0]["metric"] == "answer_containment"
     assert data["by_category"]["fact"]["citation_recall"] == 0.5
     markdown = (out / "report.md").read_text(encoding="utf-8")
+    rows = {r.split(" | ")[0]: r.split(" | ")[1:3] for r in markdown.splitlines() if "|" in r}
+    assert rows["| exact_match"] == [f"{report.overall.exact_match:.3f}"] * 2  # both shown
     worst = markdown.split("## The 10 worst items")[1]
     assert worst.index("`wrong`") < worst.index("`right`") < worst.index("`none`")
     assert "the answer does not contain the gold answer 'Fox News'" in worst
