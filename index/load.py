@@ -108,8 +108,9 @@ def find_sources(root: Path) -> list[Path]:
 def _candidates(root: Path) -> list[tuple[Path, str | None]]:
     """Every supported file under ``root``, with why it must be skipped (None: keep it).
 
-    A link that leads out of ``root`` is never read, but it is reported, so a user
-    learns why a file they can see in the folder is not indexed.
+    A link that leads out of ``root``, or to nothing, is never read, nor is a pipe, but
+    each is reported, so a user learns why a file they can see in the folder is not
+    indexed.
     """
     if not root.exists():
         raise SourcesError(f"sources folder not found: {root}")
@@ -121,7 +122,11 @@ def _candidates(root: Path) -> list[tuple[Path, str | None]]:
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES or path.is_dir():
+            continue
+        if not path.is_file():  # a user sees its name in the folder: say why it is not read
+            why = "a link to no file" if path.is_symlink() else "not a file (a pipe, a device)"
+            found.append((path, f"{printable(path.name)}: {why}"))
             continue
         if not path.resolve().is_relative_to(real_root):
             found.append(

@@ -327,6 +327,10 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
     (src / "huge.txt").write_bytes(b"big text. " * 20_000)  # 200 kB, over the limit below
     (tmp_path / "secret.txt").write_text("outside the folder", "utf-8")
     (src / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (src / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (src / "loop.txt").symlink_to(src / "loop.txt")
+    os.mkfifo(src / "pipe.txt")  # read, it would wait for a writer for ever
+    (src / "folder.md").mkdir()  # a folder, whatever its name: nothing to say
     (src / "build.py").write_text("print('built')\n", "utf-8")  # no reader: said, not read
     (src / "LICENSE").write_text("Free to use.\n", "utf-8")
     (src / os.fsdecode(b"bad\xff.txt")).write_text("A name Chroma cannot store.\n", "utf-8")
@@ -345,14 +349,19 @@ def test_broken_files_are_skipped_with_one_warning_each_and_good_ones_kept(
         "bad\\xff.txt",
         "binary.txt",
         "blank.md",
+        "dangling.txt",
         "empty.txt",
         "huge.txt",
         "link.txt",
+        "loop.txt",
+        "pipe.txt",
     ]
     assert "outside the sources folder" in warnings["link.txt"]
+    assert warnings["dangling.txt"] == warnings["loop.txt"] == "a link to no file"
+    assert warnings["pipe.txt"] == "not a file (a pipe, a device)"
     assert "over the 0.1 MB limit" in warnings["huge.txt"]
     assert "name is not UTF-8" in warnings["bad\\xff.txt"]
-    assert "4 added" in out and "6 skipped" in out  # the two seeds, latin-1 and UTF-16
+    assert "4 added" in out and "9 skipped" in out  # the two seeds, latin-1 and UTF-16
     assert "not read (no reader for their kind): 1 without a suffix, 1 .py, 1 .x\\xff" in out
 
 
