@@ -98,7 +98,7 @@ def load_gold(path: str | Path) -> list[GoldItem]:
     items: list[GoldItem] = []
     seen: set[str] = set()
     try:
-        lines = Path(path).read_text(encoding="utf-8").split("\n")
+        lines = Path(path).read_text(encoding="utf-8-sig").split("\n")  # a BOM is no item
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or exc
         raise GoldFileError(f"cannot read the gold file {path}: {why}") from None
@@ -110,7 +110,9 @@ def load_gold(path: str | Path) -> list[GoldItem]:
         except json.JSONDecodeError as exc:
             raise GoldFileError(f"{path}:{lineno}: not JSON: {exc.msg}") from None
         where = f"{path}:{lineno}"
-        simple = isinstance(raw, dict) and "answers" in raw
+        # Simple unless it has a field of the richer format's own: a simple item with a
+        # field misspelt is told which one, not about fields of a format it does not use.
+        simple = isinstance(raw, dict) and ("answers" in raw or not raw.keys() & _RICH_ONLY)
         item = _simple_item(raw, where, lineno) if simple else _gold_item(raw, where)
         if item.id in seen:
             raise GoldFileError(f"{path}:{lineno}: item {item.id!r}: field 'id' is not unique")
@@ -124,6 +126,8 @@ def load_gold(path: str | Path) -> list[GoldItem]:
 _GOLD_FIELDS = frozenset(f.name for f in fields(GoldItem)) - {"genre", "simple"}
 SIMPLE_FIELDS = frozenset({"question", "answers", "answerable"})
 SIMPLE_OPTIONAL = frozenset({"id", "source", "genre"})
+#: Fields only the richer format has; its "answer" is also the simple "answers" misspelt.
+_RICH_ONLY = _GOLD_FIELDS - SIMPLE_FIELDS - SIMPLE_OPTIONAL - {"answer"}
 
 
 def _simple_item(raw: dict[str, Any], where: str, lineno: int) -> GoldItem:
@@ -137,9 +141,18 @@ def _simple_item(raw: dict[str, Any], where: str, lineno: int) -> GoldItem:
     missing = sorted(SIMPLE_FIELDS - raw.keys())
     unknown = sorted(raw.keys() - SIMPLE_FIELDS - SIMPLE_OPTIONAL)
     if missing:
-        raise bad(missing[0], "is missing")
+        hint = (
+            " (a list of the answers, empty when the sources do not say)"
+            if missing[0] == "answers"
+            else ""
+        )
+        raise bad(missing[0], f"is missing{hint}")
     if unknown:
-        raise bad(unknown[0], f"is not a field (fields: {', '.join(sorted(SIMPLE_FIELDS))})")
+        raise bad(
+            unknown[0],
+            f"is not a field (fields: {', '.join(sorted(SIMPLE_FIELDS))}; optional: "
+            f"{', '.join(sorted(SIMPLE_OPTIONAL))})",
+        )
     question, answers, answerable = raw["question"], raw["answers"], raw["answerable"]
     if not isinstance(question, str) or not question.strip():
         raise bad("question", f"must be a non-empty string, got {question!r}")

@@ -360,6 +360,32 @@ class TestLoadGold:
         with pytest.raises(ValueError, match=r"item 'g1': field 'category' is missing"):
             load_gold(path)
 
+    @pytest.mark.parametrize(
+        ("item", "message"),
+        [
+            (  # "answer" for "answers": named, not the richer format's 'id'
+                {"question": "Q?", "answer": "x", "answerable": True},
+                "field 'answers' is missing (a list of the answers, empty when the sources",
+            ),
+            (
+                {"question": "Q?", "answers": ["x"], "answerable": True, "note": "n"},
+                "field 'note' is not a field (fields: answerable, answers, question; "
+                "optional: genre, id, source)",
+            ),
+        ],
+    )
+    def test_a_simple_item_is_told_about_its_own_fields(
+        self, tmp_path: Path, item: dict[str, Any], message: str
+    ) -> None:
+        with pytest.raises(ValueError, match=re.escape(f"g.jsonl:1: {message}")):
+            load_gold(write_gold(tmp_path / "g.jsonl", item))
+
+    def test_a_byte_order_mark_is_no_item(self, tmp_path: Path) -> None:
+        path = tmp_path / "g.jsonl"
+        line = json.dumps({"question": "Q?", "answers": ["x"], "answerable": True})
+        path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
+        assert [i.question for i in load_gold(path)] == ["Q?"]
+
     def test_duplicate_ids_and_bad_json(self, tmp_path: Path) -> None:
         with pytest.raises(ValueError, match=r":2: item 'g1': field 'id' is not unique"):
             load_gold(write_gold(tmp_path / "dup.jsonl", GOOD, GOOD))
