@@ -1183,7 +1183,9 @@ class _HtmlReader(HTMLParser):
             return
         if tag in self.BREAKS or tag in self._CELLS:
             self._release()
-        if any(self.frames) and tag in self.BREAKS:
+        if any(self.frames) and tag == "li":  # a list in a cell: its items a cell each
+            self.out.brk(CELL)
+        elif any(self.frames) and tag in self.BREAKS:
             self.out.space(self._at())
         elif tag in self._BLOCKS:
             self.out.brk(BLOCK)

@@ -221,7 +221,10 @@ def html_docs(draw: st.DrawFn) -> Doc:
     for _ in range(draw(st.integers(1, 6))):
         kind = draw(
             st.sampled_from(
-                ["h", "p", "ul", "ol", "table", "bare table", "dl", "pre", "script", "menu"]
+                [
+                    *("h", "p", "ul", "ol", "table", "bare table", "dl", "dl list", "pre"),
+                    *("script", "menu"),
+                ]
             )
         )
         a, b, c = draw(words), draw(words), draw(words)
@@ -263,6 +266,9 @@ def html_docs(draw: st.DrawFn) -> Doc:
         elif kind == "dl":  # a term and its definition (Sphinx, Debian's guides): one line
             block = f"<dl><dt>{a}</dt><dd><p>{b}</p><p>{c}</p></dd></dl>"
             seen, units = [a, b, c], [f"{a}\t{b} {c}"]
+        elif kind == "dl list":  # a definition that lists: its items apart, a cell each
+            block = f"<dl><dt>{a}</dt><dd><ul><li>{b}</li><li>{c}</li></ul></dd></dl>"
+            seen, units = [a, b, c], [f"{a}\t{b}\t{c}"]
         elif kind == "pre":
             block, seen, units = (  # a highlighter's tags around each word, or none
                 f"<pre>{a}  {b}\n{c}</pre>"
