@@ -37,6 +37,7 @@ def chunk_document(doc: SourceDoc, chunk_size: int, chunk_overlap: int) -> list[
         start, end = locate(doc.text, piece, cursor)
         cursor = start + 1
         start, end = whole_lines(doc.text, *whole_words(doc.text, start, end))
+        start = with_line_before(doc.text, start)
         if chunks and chunks[-1].start <= start and end <= chunks[-1].end:
             continue  # pieces of one long word widen to the chunk that already holds it
         chunks.append(Chunk(doc.path, start, end, doc.text[start:end]))
@@ -81,6 +82,24 @@ def whole_lines(text: str, start: int, end: int) -> tuple[int, int]:
     if last - end <= LINE_REACH and not _ends_sentence(text, end):
         end = last
     return start, end
+
+
+def with_line_before(text: str, start: int) -> int:
+    """A chunk that begins a line goes back to the start of the line before it (blank lines
+    between) when that line is short and ends no sentence: a heading ("Changes in release
+    1.9"), a command over its output. The splitter puts such a line at the end of the chunk
+    before, away from the text it heads, and neither chunk then says what that text is
+    about."""
+    if start <= 0 or text[start - 1] != "\n":
+        return start
+    end = start - 1
+    while end > 0 and text[end - 1] == "\n":
+        end -= 1
+    first = text.rfind("\n", 0, end) + 1
+    last = _before_closing_marks(text, end - 1)
+    if first == end or end - first > LINE_REACH or (last >= first and text[last] in ".!?"):
+        return start
+    return first
 
 
 def _ends_sentence(text: str, at: int) -> bool:

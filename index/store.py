@@ -62,7 +62,9 @@ SCHEMA = 28  # 2: offsets count in the reading view (index/view.py); 3: PDF page
 # of a glob kept, a Markdown paragraph of fields with markup read as prose; 28: reST roles
 # whose text the file does not write ("PEP 8") drawn over them, reST's escaped spaces join
 # words, a line broken at a hyphen between two words of the file that make no English word
-# keeps it ("update-passwd"), a name broken after its "_" or "$" read whole
+# keeps it ("update-passwd"), a name broken after its "_" or "$" read whole; a chunk that
+# begins a line takes in the short line before it that ends no sentence (a heading); a list
+# in an HTML table cell or definition, its items a cell each
 _PAGE = 2000
 _STATES = "files.json"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.chunk import chunk_document, locate
+from index.chunk import chunk_document, locate, with_line_before
 from index.embed import Embedder, OnnxEmbedder
 from index.load import SourceDoc, read_text
 from index.store import ChunkStore, collection_name, open_client
@@ -86,6 +86,23 @@ def test_a_setting_and_its_value_stay_in_one_chunk() -> None:
             assert text[chunk.start : chunk.end] == chunk.text
             assert chunk.start == 0 or text[chunk.start - 1] == "\n", chunk.text[:30]
             assert chunk.end == len(text) or text[chunk.end] == "\n", chunk.text[-30:]
+
+
+def test_a_chunk_that_begins_a_section_takes_in_its_heading() -> None:
+    """The splitter ends a chunk with a release's heading and begins the next with that
+    release's first subheading: the chunk that begins goes back over one short line that
+    ends no sentence, blank lines between."""
+    text = (
+        "Intro sentence ends here.\n\nChanges in release 1.9 (2018-01-07) [stable]\n\n\n"
+        "Bug fixes\n\nFixed it. " + "A line far too long to be a heading, " * 3 + "\nNext one"
+    )
+    at = text.index
+    assert with_line_before(text, at("Bug fixes")) == at("Changes")
+    assert with_line_before(text, at("Fixed it")) == at("Bug fixes")  # one line, no more
+    assert with_line_before(text, at("Changes")) == at("Changes")  # after a sentence's end
+    assert with_line_before(text, at("Next one")) == at("Next one")  # after a long line
+    assert with_line_before(text, at("release 1.9")) == at("release 1.9")  # inside a line
+    assert with_line_before(text, 0) == 0
 
 
 def test_locate_finds_pieces_whose_white_space_was_folded() -> None:
