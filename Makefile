@@ -64,7 +64,7 @@ bench: install-full
 	OMP_NUM_THREADS=1 $(PY) -m bench.core
 
 # The seed gold set over seeds/, gated (whatever folder `make run SOURCES=…` last indexed);
-# then the nine folders of eval/folders/, one table of them.
+# then the ten folders of eval/folders/, one table of them.
 eval: install
 	$(QA) eval --sources seeds
 
