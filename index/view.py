@@ -792,7 +792,7 @@ def _one_hyphen(word: str) -> str:
 
 
 @cache
-def english_words() -> frozenset[str]:
+def _english_words() -> frozenset[str]:
     """Whole English words in lower case: those of the packaged encoder's WordPiece
     vocabulary (about 21,700 of its 30,522 entries), common to any English text."""
     from index.embed import packaged_model_path
@@ -822,7 +822,7 @@ def _typeset_break(line: str, first_word: str, compounds: set[str], words: Count
         if not same_case or _one_hyphen(f"{a}-{b}") in compounds:
             return False
         joined = (a + b).casefold()
-        return words[joined] > 1 or joined in english_words() or not words[b.casefold()]
+        return words[joined] > 1 or joined in _english_words() or not words[b.casefold()]
     part = _SPLIT_PART.search(line)
     if part is None or _one_hyphen(f"{part.group(1)}-{b}") in compounds:
         return False
